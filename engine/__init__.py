@@ -1,0 +1,1 @@
+"""afina's core: no UI code here, and heavy libraries are imported inside functions."""

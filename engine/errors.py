@@ -1,0 +1,69 @@
+"""Every failure a user can see is an AfinaError: one line of message and, where it helps, a hint."""
+
+from __future__ import annotations
+
+
+class AfinaError(Exception):
+    """A user-facing failure. The CLI prints ``message`` (and ``hint``) and exits with ``exit_code``."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} ({self.hint})"
+
+
+class ConfigError(AfinaError):
+    """afina.toml is missing a value, has a wrong one or has a key afina does not know."""
+
+    exit_code = 2
+
+
+class WorkspaceError(AfinaError):
+    """No workspace where one was expected, or one that cannot be opened."""
+
+    exit_code = 2
+
+
+class InputRefused(AfinaError):
+    """An input file cannot be imported. The message names the file, the place and what was expected."""
+
+    exit_code = 2
+
+    def __init__(self, path: str, place: str | None, problem: str, hint: str | None = None) -> None:
+        where = f"{path}: {place}" if place else path
+        super().__init__(f"{where}: {problem}", hint)
+        self.path = path
+        self.place = place
+        self.problem = problem
+
+
+class ParseError(AfinaError):
+    """Raised by an importer for a file it recognised but cannot read: the place and what was expected.
+
+    Importers do not know the display path of what they read; the import run adds it and
+    turns this into :class:`InputRefused`.
+    """
+
+    exit_code = 2
+
+    def __init__(self, place: str, problem: str) -> None:
+        super().__init__(f"{place}: {problem}")
+        self.place = place
+        self.problem = problem
+
+
+class PluginError(AfinaError):
+    """A plugin name that is not installed, or a plugin that fails to load."""
+
+    exit_code = 2
+
+
+class NotFound(AfinaError):
+    """An id (source, conversation, run) that the workspace does not have."""
+
+    exit_code = 2

@@ -1,0 +1,1 @@
+"""From files on disk to conversations in the store: inputs, sniffing, importer contract, runs."""

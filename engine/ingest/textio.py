@@ -1,0 +1,122 @@
+"""Text decoding for importers: UTF-8 first, a counted fallback for bad bytes, bounded lines.
+
+Bad bytes never stop an import: they become U+FFFD and are counted, so the summary can say
+how many characters were replaced and where the first one was.
+"""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+from collections.abc import Iterator
+
+from afina.engine.ingest.inputs import InputFile
+
+MAX_LINE_CHARS = 1024 * 1024
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def nfc(text: str) -> str:
+    """Unicode NFC, skipping the work for text that already is (nearly all of it)."""
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def sniff_encoding(head: bytes) -> tuple[str, int]:
+    """The encoding a byte-order mark announces (else UTF-8), and the mark's length."""
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name, len(bom)
+    # UTF-16 without a BOM: every other byte of ASCII text is zero.
+    if len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] != 0:
+        return "utf-16-le", 0
+    return "utf-8", 0
+
+
+def head_text(file: InputFile, n: int = 64 * 1024) -> str:
+    """The file's first characters for sniffing; never raises on bad bytes."""
+    head = file.head(n)
+    enc, skip = sniff_encoding(head)
+    return head[skip:].decode(enc, errors="replace")
+
+
+class TextStats:
+    """What decoding had to repair: replaced characters and over-long lines."""
+
+    def __init__(self) -> None:
+        self.replaced = 0
+        self.first_replaced_line: int | None = None
+        self.long_lines: list[int] = []
+
+
+def decode_all(data: bytes, stats: TextStats | None = None) -> str:
+    """Decode a whole file; undecodable bytes become U+FFFD and are counted in ``stats``."""
+    enc, skip = sniff_encoding(data[:4])
+    data = data[skip:]
+    try:
+        return data.decode(enc)
+    except UnicodeDecodeError:
+        before = data.count("\ufffd".encode(enc))
+        text = data.decode(enc, errors="replace")
+        if stats is not None:
+            stats.replaced += text.count("\ufffd") - before
+            stats.first_replaced_line = text.count("\n", 0, text.index("\ufffd")) + 1
+        return text
+
+
+def iter_lines(
+    file: InputFile, stats: TextStats, max_chars: int = MAX_LINE_CHARS
+) -> Iterator[tuple[int, str]]:
+    """Stream ``(line_number, line)`` without line endings, in constant memory.
+
+    Handles CRLF, LF and mixed endings. A line longer than ``max_chars`` is cut there and
+    recorded in ``stats.long_lines`` (its remainder is dropped), so a 200 MB single-line file
+    cannot exhaust memory.
+    """
+    enc, skip = sniff_encoding(file.head(4))
+    decoder = codecs.getincrementaldecoder(enc)(errors="strict")
+    lenient = codecs.getincrementaldecoder(enc)(errors="replace")
+    lineno = 0
+    pending = ""
+    overflow = False
+    with file.open() as f:
+        if skip:
+            f.read(skip)
+        while True:
+            block = f.read(1024 * 1024)
+            final = not block
+            try:
+                chunk = decoder.decode(block, final)
+            except UnicodeDecodeError:
+                # Redo this block leniently and count what had to be replaced.
+                chunk = lenient.decode(block, final)
+                decoder.reset()
+                n = chunk.count("\ufffd")
+                if n:
+                    stats.replaced += n
+                    if stats.first_replaced_line is None:
+                        stats.first_replaced_line = lineno + pending.count("\n") + 1
+            if chunk:
+                pending += chunk
+                lines = pending.split("\n")
+                pending = lines.pop()
+                for line in lines:
+                    lineno += 1
+                    if overflow:
+                        overflow = False
+                        continue
+                    yield lineno, line[:-1] if line.endswith("\r") else line
+                if len(pending) > max_chars:
+                    if not overflow:
+                        stats.long_lines.append(lineno + 1)
+                        yield lineno + 1, pending[:max_chars]
+                    overflow = True
+                    pending = ""
+            if final:
+                break
+    if pending and not overflow:
+        lineno += 1
+        yield lineno, pending[:-1] if pending.endswith("\r") else pending

@@ -1,0 +1,118 @@
+"""The common language of afina: frozen values passed between importers, the store and the UIs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Role = Literal["user", "assistant", "system", "tool"]
+ROLES: tuple[str, ...] = ("user", "assistant", "system", "tool")
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One message.
+
+    ``place`` says where in the file the message came from ("line 12", "messages[3]",
+    "mapping['a1b2']"); with the source it is the turn's provenance. ``key`` is a stable id
+    within its conversation: the format's own message id when it has one, otherwise left
+    empty and derived from the content when stored, so that re-importing an overlapping
+    export adds only what is new. ``timestamp`` is ISO 8601 text, with an offset when the
+    format gives one and without when it only gives local time.
+    """
+
+    speaker: str
+    text: str
+    place: str
+    role: Role | None = None
+    timestamp: str | None = None
+    key: str = ""
+    reply_to: str | None = None
+    thread: str | None = None
+    alternatives: tuple[str, ...] = ()
+    meta: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A thread of turns from one source.
+
+    ``key`` identifies the conversation across exports of the same account (the format's
+    conversation id, a chat or channel name); an empty key makes the store derive one from
+    the source file and the place. ``turns`` may be a one-shot iterator, so that line-based
+    importers stream a million-message chat without holding it in memory: consume it once.
+    """
+
+    key: str
+    title: str | None
+    place: str
+    turns: Iterable[Turn]
+    meta: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """Something in a file that was not imported, and why (a counted warning, not an error)."""
+
+    place: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Repair:
+    """Something fixed on the way in (e.g. undecodable bytes replaced), counted per kind."""
+
+    place: str
+    what: str
+    count: int = 1
+
+
+ImportItem = Conversation | Skip | Repair
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """An imported file (or folder or zip read as a whole) as recorded in the store."""
+
+    id: int
+    path: str
+    sha256: str
+    importer: str
+    imported_at: str
+    size: int
+    conversations: int
+    turns: int
+    skipped: int
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationInfo:
+    """A stored conversation, without its turns."""
+
+    id: int
+    source_id: int
+    importer: str
+    key: str
+    title: str | None
+    turns: int
+    first_timestamp: str | None
+    last_timestamp: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTurn:
+    """A stored turn with its provenance back to the file and place it came from."""
+
+    id: int
+    conversation_id: int
+    seq: int
+    speaker: str
+    role: str | None
+    text: str
+    timestamp: str | None
+    reply_to: str | None
+    thread: str | None
+    alternatives: tuple[str, ...]
+    source_path: str
+    place: str

@@ -1,0 +1,1 @@
+"""Built-in plugins; each registers through the afina.* entry-point groups."""

@@ -1,0 +1,1 @@
+"""afina's terminal UI and command line."""
