@@ -1,10 +1,10 @@
-"""Every failure a user can see is an AfinaError: one line of message and, where it helps, a hint."""
+"""Every failure a person can see is an AfinaError: one line, and a hint where it helps."""
 
 from __future__ import annotations
 
 
 class AfinaError(Exception):
-    """A user-facing failure. The CLI prints ``message`` (and ``hint``) and exits with ``exit_code``."""
+    """A user-facing failure: the CLI prints ``message`` and ``hint``, exits with ``exit_code``."""
 
     exit_code = 1
 
@@ -30,7 +30,7 @@ class WorkspaceError(AfinaError):
 
 
 class InputRefused(AfinaError):
-    """An input file cannot be imported. The message names the file, the place and what was expected."""
+    """An input cannot be imported; the message names the file, the place and what was expected."""
 
     exit_code = 2
 
@@ -43,7 +43,7 @@ class InputRefused(AfinaError):
 
 
 class ParseError(AfinaError):
-    """Raised by an importer for a file it recognised but cannot read: the place and what was expected.
+    """A file an importer recognised but cannot read: the place, and what was expected.
 
     Importers do not know the display path of what they read; the import run adds it and
     turns this into :class:`InputRefused`.

@@ -7,7 +7,6 @@ reported and skipped, never fatal for the others.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any, ClassVar, Literal
@@ -71,7 +70,7 @@ class Plugin:
 
     @classmethod
     def resolve_options(cls, given: dict[str, Any] | None) -> dict[str, Any]:
-        """Defaults overlaid with ``given``; an unknown option name is an error naming the known ones."""
+        """Defaults overlaid with ``given``; an unknown name is an error listing the known ones."""
         given = dict(given or {})
         known = {o.name: o for o in cls.options}
         unknown = sorted(set(given) - set(known))
@@ -134,5 +133,4 @@ def load_all(kind: str) -> tuple[list[type[Plugin]], list[str]]:
             loaded.append(load_plugin(kind, info.name))
         except PluginError as e:
             problems.append(str(e))
-            warnings.warn(str(e), stacklevel=2)
     return loaded, problems

@@ -11,9 +11,10 @@ import hashlib
 import io
 import os
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import IO, Any, BinaryIO
 
 from afina.engine.errors import ParseError
 
@@ -40,7 +41,7 @@ class _CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
+    def readinto(self, buffer: Any) -> int:
         data = self._raw.read(len(buffer))
         n = len(data)
         buffer[:n] = data
@@ -89,7 +90,7 @@ class InputFile:
     def open(self) -> BinaryIO:
         """A buffered binary stream; reads are reported to ``self.progress`` when it is set."""
         raw = _CountingReader(self._opener(), self._cap, self.display, self.progress)
-        return io.BufferedReader(raw, buffer_size=1024 * 1024)  # type: ignore[return-value]
+        return io.BufferedReader(raw, buffer_size=1024 * 1024)
 
     def head(self, n: int = HEAD_BYTES) -> bytes:
         """The first bytes of the file (cached), for sniffing without reading it all."""
@@ -99,7 +100,7 @@ class InputFile:
         return self._head[:n]
 
     def read_bytes(self, limit: int | None = None) -> bytes:
-        """The whole file; ``limit`` turns an oversized file into a clear error, not a memory spike."""
+        """The whole file; ``limit`` makes an oversized file a clear error, not a memory spike."""
         if limit is not None and self.size > limit:
             raise ParseError(
                 "whole file",
@@ -167,7 +168,7 @@ def disk_file(path: Path, display: str | None = None, name: str | None = None) -
         display or str(path),
         name or path.name,
         path.stat().st_size,
-        lambda: open(path, "rb"),  # noqa: SIM115 - closed by the reader that wraps it
+        lambda: open(path, "rb"),
     )
 
 
@@ -184,7 +185,9 @@ def folder_tree(path: Path) -> InputTree:
     return InputTree(str(path), path.name, files, is_zip=False)
 
 
-def zip_tree(path: Path, display: str | None = None) -> InputTree:
+def zip_tree(
+    path: Path, display: str | None = None, max_member: int = MAX_MEMBER_BYTES
+) -> InputTree:
     """The members of a zip archive as a tree. Raises ParseError for a broken archive or a bomb."""
     shown = display or str(path)
     try:
@@ -196,38 +199,39 @@ def zip_tree(path: Path, display: str | None = None) -> InputTree:
     for info in infos:
         if info.is_dir() or _ignored(info.filename):
             continue
-        _check_bomb(info)
+        _check_bomb(info, max_member)
         files.append(
             InputFile(
                 f"{shown}!{info.filename}",
                 info.filename,
                 info.file_size,
                 _zip_opener(path, info.filename),
-                cap=min(MAX_MEMBER_BYTES, max(info.file_size, 0) + 1024),
+                # Declared sizes can lie: the stream itself stops past the declared size.
+                cap=min(max_member, info.file_size + 1024),
             )
         )
     zf.close()
     return InputTree(shown, path.name, files, is_zip=True)
 
 
-def _check_bomb(info: zipfile.ZipInfo) -> None:
-    if info.file_size > MAX_MEMBER_BYTES:
+def _check_bomb(info: zipfile.ZipInfo, max_member: int) -> None:
+    if info.file_size > max_member:
         raise ParseError(
             f"member {info.filename}",
-            f"declares {info.file_size:,} bytes, more than the {MAX_MEMBER_BYTES:,} allowed",
+            f"declares {info.file_size:,} bytes, more than the {max_member:,} allowed",
         )
     if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
         raise ParseError(
             f"member {info.filename}",
-            f"expands {info.file_size // max(info.compress_size, 1)}x; refused as a possible zip bomb",
+            f"expands {info.file_size // max(info.compress_size, 1)}x;"
+            " refused as a possible zip bomb",
         )
 
 
 def _zip_opener(path: Path, member: str) -> Callable[[], BinaryIO]:
     def opener() -> BinaryIO:
         zf = zipfile.ZipFile(path)
-        stream = zf.open(member)
-        return _ClosingBoth(stream, zf)  # type: ignore[return-value]
+        return _ClosingBoth(zf.open(member), zf)  # type: ignore[return-value]
 
     return opener
 
@@ -235,15 +239,19 @@ def _zip_opener(path: Path, member: str) -> Callable[[], BinaryIO]:
 class _ClosingBoth(io.RawIOBase):
     """A zip member stream that also closes its archive."""
 
-    def __init__(self, stream: BinaryIO, archive: zipfile.ZipFile) -> None:
+    def __init__(self, stream: IO[bytes], archive: zipfile.ZipFile) -> None:
         self._stream = stream
         self._archive = archive
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
-        data = self._stream.read(len(buffer))
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self._stream.read(len(buffer))
+        except (zipfile.BadZipFile, zlib.error, EOFError) as e:
+            name = getattr(self._stream, "name", "member")
+            raise ParseError(f"member {name}", f"corrupt zip data ({e})") from e
         buffer[: len(data)] = data
         return len(data)
 

@@ -48,13 +48,42 @@ def iter_json_items(file: InputFile, stats: TextStats | None = None) -> Iterator
         yield "$", doc
 
 
+# A streamed array element bigger than this is refused: one record that size is not a chat
+# but a broken or hostile file, and ijson would hold all of it in memory.
+MAX_ELEMENT_BYTES = 32 * 1024**2
+
+
+class _ElementGuard:
+    """Fails a read once too many bytes have gone by since the last complete element."""
+
+    def __init__(self, raw: Any, limit: int) -> None:
+        self._raw = raw
+        self._limit = limit
+        self.read_total = 0
+        self.mark = 0
+        self.index = 0
+
+    def read(self, n: int = -1) -> bytes:
+        if self.read_total - self.mark > self._limit:
+            raise ParseError(
+                f"element [{self.index}]",
+                f"more than {self._limit // 1024**2} MiB in one record;"
+                " not a chat export this size",
+            )
+        data = self._raw.read(n)
+        self.read_total += len(data)
+        return data
+
+
 def _stream_array(file: InputFile) -> Iterator[tuple[str, Any]]:
     import ijson  # imported here: only big files need it
 
     i = -1
     try:
         with file.open() as f:
-            for i, value in enumerate(ijson.items(f, "item", use_float=True)):  # noqa: B007
+            guard = _ElementGuard(f, MAX_ELEMENT_BYTES)
+            for i, value in enumerate(ijson.items(guard, "item", use_float=True)):
+                guard.mark, guard.index = guard.read_total, i + 1
                 yield f"[{i}]", value
     except ijson.JSONError as e:
         raise ParseError(f"after element [{i}]", f"invalid or truncated JSON: {e}") from e
@@ -76,4 +105,7 @@ def iter_jsonl(file: InputFile, stats: TextStats) -> Iterator[tuple[str, Any]]:
         try:
             yield f"line {lineno}", json.loads(line)
         except json.JSONDecodeError as e:
-            yield f"line {lineno}", ParseError(f"line {lineno} column {e.colno}", f"invalid JSON: {e.msg}")
+            yield (
+                f"line {lineno}",
+                ParseError(f"line {lineno} column {e.colno}", f"invalid JSON: {e.msg}"),
+            )

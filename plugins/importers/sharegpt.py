@@ -52,7 +52,9 @@ class ShareGPTImporter(Importer):
         for place, record in iter_json_items(file, stats):
             yield from _conversation(place, record)
         if stats.replaced:
-            yield Repair(f"line {stats.first_replaced_line}", "undecodable bytes replaced", stats.replaced)
+            yield Repair(
+                f"line {stats.first_replaced_line}", "undecodable bytes replaced", stats.replaced
+            )
 
 
 def _conversation(place: str, record: Any) -> Iterator[ImportItem]:

@@ -1,1 +1,85 @@
-"""afina's terminal UI and command line."""
+"""The `afina` command line. Every TUI action has a verb here, with --json for scripts.
+
+Kept free of textual and of heavy libraries at import time: `afina sources` must start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from afina.engine.errors import AfinaError
+from afina.tui.cli.output import fail
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--workspace",
+    "-w",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Workspace folder (default: found from the current folder upward).",
+)
+@click.version_option(package_name="afina")
+@click.pass_context
+def cli(ctx: click.Context, workspace: Path | None) -> None:
+    """afina: build a domain assistant from your chat logs.
+
+    With no command it opens the terminal UI on the workspace.
+    """
+    ctx.obj = {"workspace": workspace}
+    if ctx.invoked_subcommand is None:
+        from afina.tui.cli.context import get_workspace
+
+        ws = get_workspace(ctx)
+        from afina.tui.app import run_app  # textual only when the UI is wanted
+
+        run_app(ws)
+
+
+def _register() -> None:
+    from afina.tui.cli import demo_cmd, import_cmds, workspace_cmds
+
+    for module in (workspace_cmds, import_cmds, demo_cmd):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        cli.main(args=argv, prog_name="afina", standalone_mode=False)
+    except AfinaError as e:
+        fail(e.message, e.hint)
+        return e.exit_code
+    except click.exceptions.Abort:
+        fail("aborted")
+        return 130
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    except KeyboardInterrupt:
+        fail("interrupted")
+        return 130
+    except Exception as e:  # a bug: one line for the person, the traceback in a file
+        from afina.engine.paths import cache_dir
+
+        log = cache_dir() / "logs" / "crash.log"
+        try:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(traceback.format_exc(), encoding="utf-8")
+            where = f"traceback in {log}"
+        except OSError:
+            where = "could not write the traceback"
+        fail(f"internal error: {type(e).__name__}: {e}", f"this is a bug in afina; {where}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""Discovery and import runs: transactions, idempotence, bad input that loses nothing."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+from afina.engine.ingest.discover import Sniffer
+from afina.engine.ingest.run import import_candidates
+from afina.engine.workspace import init_workspace
+
+
+def sharegpt(n: int, start: int = 0) -> str:
+    return json.dumps(
+        [
+            {
+                "id": f"c{i}",
+                "conversations": [
+                    {"from": "human", "value": f"question {i}"},
+                    {"from": "gpt", "value": f"answer {i}"},
+                ],
+            }
+            for i in range(start, start + n)
+        ]
+    )
+
+
+def run(ws, *paths: Path, fmt: str | None = None):
+    with ws.open_store() as store:
+        summaries = import_candidates(store, Sniffer(fmt).candidates(list(paths)))
+        return summaries, store.counts(), store.integrity_check()
+
+
+def test_reimport_is_idempotent_and_overlap_adds_only_new(tmp_path):
+    ws, _ = init_workspace(tmp_path / "ws")
+    a = tmp_path / "a.json"
+    a.write_text(sharegpt(3))
+    [s1], counts, _ = run(ws, a)
+    assert (s1.status, s1.conversations, s1.turns) == ("imported", 3, 6)
+    [s2], counts2, _ = run(ws, a)
+    assert s2.status == "unchanged" and counts2 == counts
+    b = tmp_path / "b.json"
+    b.write_text(sharegpt(5))  # a later export: the same three and two more
+    [s3], counts3, _ = run(ws, b)
+    assert (s3.status, s3.turns, s3.duplicates) == ("imported", 4, 6)
+    assert counts3 == {"sources": 2, "conversations": 5, "turns": 10}
+
+
+def test_bad_files_are_refused_and_lose_nothing(tmp_path):
+    ws, _ = init_workspace(tmp_path / "ws")
+    good = tmp_path / "good.json"
+    good.write_text(sharegpt(2))
+    run(ws, good)
+    truncated = tmp_path / "trunc.json"
+    truncated.write_text(sharegpt(4)[:-40])
+    binary = tmp_path / "blob.bin"
+    binary.write_bytes(bytes(range(256)) * 40)
+    empty = tmp_path / "empty.json"
+    empty.write_bytes(b"")
+    other = tmp_path / "notes.txt"
+    other.write_text("# Shopping list\n\n- milk\n- bread\n")
+    summaries, counts, integrity = run(
+        ws, truncated, binary, empty, other, tmp_path / "missing.json"
+    )
+    by_name = {Path(s.path).name: s for s in summaries}
+    assert {s.status for s in summaries} == {"refused"}
+    assert (
+        "invalid JSON" in by_name["trunc.json"].reason
+        and "line 1 column" in by_name["trunc.json"].reason
+    )
+    assert by_name["blob.bin"].reason == "binary file, not a chat export"
+    assert by_name["empty.json"].reason == "empty file"
+    assert "not a chat export afina recognises" in by_name["notes.txt"].reason
+    assert by_name["missing.json"].reason == "no such file or folder"
+    assert counts == {"sources": 1, "conversations": 2, "turns": 4}
+    assert integrity == "ok"
+
+
+def test_walked_files_nobody_reads_are_skipped_not_refused(tmp_path):
+    ws, _ = init_workspace(tmp_path / "ws")
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "chat.json").write_text(sharegpt(1))
+    (folder / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 100)
+    (folder / ".hidden.json").write_text(sharegpt(1))
+    summaries, _, _ = run(ws, folder)
+    assert sorted((Path(s.path).name, s.status) for s in summaries) == [
+        ("chat.json", "imported"),
+        ("photo.jpg", "skipped"),
+    ]
+
+
+def test_zip_members_are_imported_with_their_place(tmp_path):
+    ws, _ = init_workspace(tmp_path / "ws")
+    z = tmp_path / "export.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("inner/chat.json", sharegpt(2))
+        zf.writestr("__MACOSX/inner/._chat.json", "junk")
+    [s], counts, _ = run(ws, z)
+    assert s.status == "imported" and s.path == f"{z}!inner/chat.json"
+    assert counts["turns"] == 4
+
+
+def test_zip_bomb_is_refused(tmp_path):
+    ws, _ = init_workspace(tmp_path / "ws")
+    z = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("big.json", b"[" + b" " * (64 * 1024**2) + b"]")
+    [s], counts, _ = run(ws, z)
+    assert s.status == "refused" and "zip bomb" in s.reason
+    assert counts["sources"] == 0
+
+
+def test_lying_zip_member_size_is_caught_while_reading(tmp_path):
+    ws, _ = init_workspace(tmp_path / "ws")
+    z = tmp_path / "liar.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("chat.json", sharegpt(3))
+    data = bytearray(z.read_bytes())
+    # Shrink the declared size in the central directory; the stream must still stop there.
+    with zipfile.ZipFile(z) as zf:
+        info = zf.getinfo("chat.json")
+    real = info.file_size
+    marker = real.to_bytes(4, "little")
+    cd = data.rfind(b"PK\x01\x02")
+    pos = data.index(marker, cd + 24)
+    data[pos : pos + 4] = (10).to_bytes(4, "little")
+    z.write_bytes(bytes(data))
+    [s], counts, integrity = run(ws, z)
+    assert s.status == "refused" and "corrupt zip data" in s.reason
+    assert counts["sources"] == 0 and integrity == "ok"
+
+
+def test_forced_format_applies_to_named_files(tmp_path):
+    ws, _ = init_workspace(tmp_path / "ws")
+    f = tmp_path / "data.txt"
+    f.write_text(sharegpt(1))
+    [s], _, _ = run(ws, f, fmt="sharegpt")
+    assert (s.importer, s.status) == ("sharegpt", "imported")
+
+
+def test_huge_single_line_file_is_refused_without_reading_it_all(tmp_path):
+    ws, _ = init_workspace(tmp_path / "ws")
+    big = tmp_path / "big.json"
+    with big.open("wb") as f:
+        f.write(b'[{"conversations": [{"from": "human", "value": "')
+        chunk = b"x" * (1024 * 1024)
+        for _ in range(200):
+            f.write(chunk)
+    [s], counts, _ = run(ws, big)
+    assert s.status == "refused" and "more than 32 MiB in one record" in s.reason
+    assert counts["sources"] == 0
