@@ -115,6 +115,6 @@ def _value(hint: Any, raw: Any, origin: str, dotted: str) -> Any:
     # bool is an int in Python, but `true` is not a valid size in a config file.
     if not isinstance(raw, expected) or (origin_type is not bool and isinstance(raw, bool)):
         raise ConfigError(f"{origin}: '{dotted}' must be {_KIND[origin_type]}, got {raw!r}")
-    if origin_type in (int, float) and float(raw) < 0:
+    if isinstance(raw, (int, float)) and raw < 0:
         raise ConfigError(f"{origin}: '{dotted}' must not be negative, got {raw}")
     return raw

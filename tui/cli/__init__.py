@@ -53,7 +53,8 @@ _register()
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        cli.main(args=argv, prog_name="afina", standalone_mode=False)
+        # Without standalone mode click returns ctx.exit()'s code instead of exiting.
+        code = cli.main(args=argv, prog_name="afina", standalone_mode=False)
     except AfinaError as e:
         fail(e.message, e.hint)
         return e.exit_code
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             where = "could not write the traceback"
         fail(f"internal error: {type(e).__name__}: {e}", f"this is a bug in afina; {where}")
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,38 @@
+"""The layering of DESIGN.md: the core never pulls in the UI, the UI's start-up stays light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from support import ROOT
+
+
+def loaded_after(statement: str) -> set[str]:
+    code = f"{statement}\nimport sys\nprint('\\n'.join(sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    return {m.split(".")[0] for m in out.stdout.split()}
+
+
+def test_engine_and_plugins_do_not_import_textual():
+    modules = loaded_after(
+        "import afina.engine, afina.engine.store, afina.engine.ingest.run, afina.plugins\n"
+        "from afina.engine.plugins import load_all\n"
+        "load_all('importer')"
+    )
+    assert "textual" not in modules
+
+
+def test_tui_start_up_does_not_import_heavy_libraries():
+    modules = loaded_after("import afina.tui.app, afina.tui.cli")
+    assert not modules & {"torch", "transformers", "faiss", "sentence_transformers", "peft"}
+
+
+def test_import_linter_contracts_hold():
+    lint = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run([str(lint)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
