@@ -54,7 +54,9 @@ def test_import_every_real_export(chatlogs: Path, tmp_path: Path):
     first = afina("import", str(chatlogs), "--json", cwd=ws)
     assert "Traceback" not in first.stdout + first.stderr
     result = json.loads(first.stdout)
-    files = {Path(f["path"].split("!")[0]).relative_to(chatlogs).as_posix(): f for f in result["files"]}
+    files = {
+        Path(f["path"].split("!")[0]).relative_to(chatlogs).as_posix(): f for f in result["files"]
+    }
     # Every chat export is imported by the importer for its format, with conversations in it.
     for rel, importer in EXPECTED.items():
         f = files.get(rel)

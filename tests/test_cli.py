@@ -12,12 +12,17 @@ import pytest
 
 from afina.tui.cli import main
 
-SHAREGPT = json.dumps([
-    {"id": "c1", "conversations": [
-        {"from": "human", "value": "Qual o horário da loja?"},
-        {"from": "gpt", "value": "Das 9h às 18h, de segunda a sábado."},
-    ]},
-])
+SHAREGPT = json.dumps(
+    [
+        {
+            "id": "c1",
+            "conversations": [
+                {"from": "human", "value": "Qual o horário da loja?"},
+                {"from": "gpt", "value": "Das 9h às 18h, de segunda a sábado."},
+            ],
+        },
+    ]
+)
 
 
 def afina(capsys, *args: str) -> tuple[int, str, str]:
@@ -46,7 +51,12 @@ def test_import_then_list_and_show(ws, capsys):
     assert code == 0
     result = json.loads(out)
     [f] = result["files"]
-    assert (f["importer"], f["status"], f["conversations"], f["turns"]) == ("sharegpt", "imported", 1, 2)
+    assert (f["importer"], f["status"], f["conversations"], f["turns"]) == (
+        "sharegpt",
+        "imported",
+        1,
+        2,
+    )
     assert result["workspace"] == {"sources": 1, "conversations": 1, "turns": 2}
 
     code, out, _ = afina(capsys, "sources", "--json")
@@ -114,6 +124,7 @@ def test_plugins_json_lists_every_kind_without_importing(capsys):
 
 def test_plugins_verbose_shows_options(capsys):
     code, out, _ = afina(capsys, "plugins", "--kind", "importer", "--verbose", "--json")
+    assert code == 0
     rows = {r["name"]: r for r in json.loads(out)}
     assert rows["sharegpt"]["description"]
     assert all("error" not in r for r in rows.values()), [r.get("error") for r in rows.values()]

@@ -98,7 +98,8 @@ def iter_lines(
                 if n:
                     stats.replaced += n
                     if stats.first_replaced_line is None:
-                        stats.first_replaced_line = lineno + pending.count("\n") + 1
+                        before = pending.count("\n") + chunk.count("\n", 0, chunk.index("\ufffd"))
+                        stats.first_replaced_line = lineno + before + 1
             if chunk:
                 pending += chunk
                 lines = pending.split("\n")
@@ -108,6 +109,9 @@ def iter_lines(
                     if overflow:
                         overflow = False
                         continue
+                    if len(line) > max_chars:
+                        stats.long_lines.append(lineno)
+                        line = line[:max_chars]
                     yield lineno, line[:-1] if line.endswith("\r") else line
                 if len(pending) > max_chars:
                     if not overflow:
