@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 from afina.engine.ingest.discover import Sniffer
-from afina.engine.ingest.run import import_candidates
+from afina.engine.ingest.run import Progress, import_candidates
 from afina.engine.workspace import init_workspace
 
 
@@ -151,3 +151,23 @@ def test_huge_single_line_file_is_refused_without_reading_it_all(tmp_path):
     [s], counts, _ = run(ws, big)
     assert s.status == "refused" and "more than 32 MiB in one record" in s.reason
     assert counts["sources"] == 0
+
+
+def test_stopping_mid_file_rolls_it_back_and_ends_the_run(tmp_path):
+    ws, _ = init_workspace(tmp_path / "ws")
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(sharegpt(3))
+    b.write_text(sharegpt(3, start=10))
+    seen: list[int] = []
+
+    def stop_after_two() -> bool:
+        seen.append(1)
+        return len(seen) > 3  # lets the first file's check and two conversations through
+
+    with ws.open_store() as store:
+        summaries = import_candidates(
+            store, Sniffer().candidates([a, b]), progress=Progress(should_stop=stop_after_two)
+        )
+        assert [s.status for s in summaries] == ["stopped"]
+        assert store.counts() == {"sources": 0, "conversations": 0, "turns": 0}
+        assert store.integrity_check() == "ok"

@@ -108,7 +108,8 @@ class Sniffer:
 
     def candidates(self, paths: Sequence[Path]) -> Iterator[Candidate]:
         for path in paths:
-            yield from self._path(path)
+            # Provenance must outlive the folder the command ran in.
+            yield from self._path(Path(path).expanduser().absolute())
 
     def _path(self, path: Path) -> Iterator[Candidate]:
         shown = str(path)

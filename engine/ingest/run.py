@@ -19,7 +19,8 @@ from afina.engine.ingest.inputs import InputFile
 from afina.engine.store import Store
 from afina.engine.types import Conversation, Repair, Skip
 
-Status = Literal["imported", "unchanged", "skipped", "refused"]
+Status = Literal["imported", "unchanged", "skipped", "refused", "stopped"]
+STATUSES: tuple[Status, ...] = ("imported", "unchanged", "skipped", "refused", "stopped")
 MAX_REASONS = 20
 
 log = logging.getLogger("afina.import")
@@ -51,6 +52,12 @@ class Progress:
     on_start: Callable[[str, int], None] = lambda path, size: None
     on_bytes: Callable[[int], None] = lambda n: None
     on_done: Callable[[FileSummary], None] = lambda summary: None
+    # Polled between conversations: a file stopped part-way rolls back and is "stopped".
+    should_stop: Callable[[], bool] = lambda: False
+
+
+class _Stopped(Exception):
+    pass
 
 
 def import_candidates(
@@ -63,6 +70,8 @@ def import_candidates(
     progress = progress or Progress()
     summaries = []
     for cand in candidates:
+        if progress.should_stop():
+            break
         progress.on_start(cand.display, cand.item.size)
         summary = _import_one(
             store,
@@ -98,13 +107,17 @@ def _import_one(
             known.id,
             reason=f"already imported as source {known.id} ({known.path})",
         )
-    _watch(cand, progress)
+    files = [cand.item] if isinstance(cand.item, InputFile) else cand.item.files()
+    for f in files:
+        f.progress = progress.on_bytes
     try:
         with store.transaction():
             writer = store.begin_source(cand.display, sha, importer.name, cand.item.size)
             notes: list[tuple[str, str]] = []
             for item in importer.read(cand.item, resolved):
                 if isinstance(item, Conversation):
+                    if progress.should_stop():
+                        raise _Stopped
                     writer.add_conversation(item)
                 elif isinstance(item, Skip):
                     writer.note("skip", item.place, item.reason)
@@ -115,6 +128,8 @@ def _import_one(
                     if len(notes) < MAX_REASONS:
                         notes.append((item.place, f"{item.what} ({item.count})"))
             writer.finish()
+    except _Stopped:
+        return FileSummary(cand.display, "stopped", importer.name, reason="stopped; nothing kept")
     except ParseError as e:
         return FileSummary(cand.display, "refused", importer.name, reason=str(e))
     except AfinaError as e:
@@ -132,6 +147,9 @@ def _import_one(
             reason=f"the {importer.name} importer failed ({type(e).__name__}: {e}); "
             "details in .afina/logs/afina.log",
         )
+    finally:
+        for f in files:
+            f.progress = None
     return FileSummary(
         cand.display,
         "imported",
@@ -146,7 +164,11 @@ def _import_one(
     )
 
 
-def _watch(cand: Candidate, progress: Progress) -> None:
-    files = [cand.item] if isinstance(cand.item, InputFile) else cand.item.files()
-    for f in files:
-        f.progress = progress.on_bytes
+def totals(summaries: Iterable[FileSummary]) -> dict[str, int]:
+    """Files per status, and the conversations and turns the run added."""
+    result = dict.fromkeys(STATUSES, 0) | {"conversations": 0, "turns": 0}
+    for s in summaries:
+        result[s.status] += 1
+        result["conversations"] += s.conversations
+        result["turns"] += s.turns
+    return result

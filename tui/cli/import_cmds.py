@@ -11,7 +11,7 @@ from rich.table import Table
 
 from afina.engine.errors import AfinaError
 from afina.engine.ingest.discover import Sniffer
-from afina.engine.ingest.run import FileSummary, Progress, import_candidates
+from afina.engine.ingest.run import FileSummary, Progress, import_candidates, totals
 from afina.tui.cli.context import get_workspace
 from afina.tui.cli.output import byte_progress, emit_json, err, out
 
@@ -77,7 +77,7 @@ def import_cmd(
         emit_json(
             {
                 "files": [s.to_json() for s in summaries],
-                "totals": _totals(summaries),
+                "totals": totals(summaries),
                 "workspace": counts,
                 "plugin_problems": sniffer.problems,
             }
@@ -90,16 +90,13 @@ def import_cmd(
         ctx.exit(2)
 
 
-def _totals(summaries: list[FileSummary]) -> dict[str, int]:
-    totals = {k: 0 for k in ("imported", "unchanged", "skipped", "refused")}
-    for s in summaries:
-        totals[s.status] += 1
-    totals["conversations"] = sum(s.conversations for s in summaries)
-    totals["turns"] = sum(s.turns for s in summaries)
-    return totals
-
-
-_STYLE = {"imported": "green", "unchanged": "dim", "skipped": "yellow", "refused": "red"}
+_STYLE = {
+    "imported": "green",
+    "unchanged": "dim",
+    "skipped": "yellow",
+    "refused": "red",
+    "stopped": "yellow",
+}
 
 
 def _print_summary(summaries: list[FileSummary], counts: dict[str, int]) -> None:
@@ -121,7 +118,7 @@ def _print_summary(summaries: list[FileSummary], counts: dict[str, int]) -> None
             out.print(f"  [{_STYLE[s.status]}]{s.status}[/] {s.path}: {s.reason}")
         for place, why in s.notes[:3] if s.skipped or s.repaired else []:
             out.print(f"  [dim]note[/] {s.path} {place}: {why}")
-    t = _totals(summaries)
+    t = totals(summaries)
     out.print(
         f"{t['imported']} imported, {t['unchanged']} unchanged, {t['skipped']} skipped, "
         f"{t['refused']} refused; +{t['conversations']} conversations touched, "
