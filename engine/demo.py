@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.resources import files
+from importlib.util import find_spec
 from pathlib import Path
 
 from afina.engine.errors import AfinaError
@@ -19,12 +19,14 @@ from afina.engine.workspace import Workspace
 
 def sample_domain() -> Path:
     """The sample domain's folder, shipped as package data (afina.datasets)."""
-    root = Path(str(files("afina.datasets"))) / "sample_domain"
-    if not root.is_dir():
-        raise AfinaError(
-            f"the sample domain is missing from this install ({root})", "reinstall afina"
-        )
-    return root
+    # afina.datasets is a namespace package (data only, no __init__.py); importlib.resources
+    # trips over the editable-install placeholder in its path, so walk the path directly.
+    spec = find_spec("afina.datasets")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        root = Path(folder) / "sample_domain"
+        if root.is_dir():
+            return root
+    raise AfinaError("the sample domain is missing from this install", "reinstall afina")
 
 
 @dataclass
