@@ -53,10 +53,15 @@ class Conversation:
 
 @dataclass(frozen=True, slots=True)
 class Skip:
-    """Something in a file that was not imported, and why (a counted warning, not an error)."""
+    """Something in a file that was not imported, and why (a counted warning, not an error).
+
+    An importer that meets the same thing many times (a million system lines) may yield one
+    Skip with the place of the first and the ``count`` of all.
+    """
 
     place: str
     reason: str
+    count: int = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,14 +1,21 @@
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
-from support import as_item, make_file, read_with
+from support import (
+    as_item,
+    assert_survives,
+    json_values,
+    make_file,
+    mutated,
+    read_with,
+    spliced,
+    texts,
+)
+from support import memory_file as bytes_file
 
 from afina.engine.errors import ParseError
 from afina.engine.ingest import jsonio
@@ -46,15 +53,11 @@ def conversation(messages: list[dict], uuid: str = "c1", **extra: Any) -> dict[s
 
 
 def memory_file(data: bytes, name: str = "conversations.json") -> InputFile:
-    return InputFile(name, name, len(data), lambda: io.BytesIO(data))
+    return bytes_file(data, name)
 
 
 def read_doc(doc: Any):
     return read_with(ClaudeImporter, memory_file(json.dumps(doc).encode()))
-
-
-def texts(turns) -> list[tuple[str | None, str]]:
-    return [(t.role, t.text) for t in turns]
 
 
 RETRIED = conversation(
@@ -291,38 +294,7 @@ def test_real_file(chatlogs):
 
 # Hypothesis: garbled versions of a valid export never crash the importer.
 
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(max_size=5), inner, max_size=3),
-    max_leaves=6,
-)
-
-
-def _paths(value: Any, prefix: tuple = ()) -> list[tuple]:
-    out = [prefix]
-    if isinstance(value, dict):
-        items: Any = value.items()
-    else:
-        items = enumerate(value) if isinstance(value, list) else ()
-    for k, v in items:
-        out.extend(_paths(v, (*prefix, k)))
-    return out
-
-
-def _replaced(doc: Any, path: tuple, new: Any) -> Any:
-    if not path:
-        return new
-    copy = dict(doc) if isinstance(doc, dict) else list(doc)
-    copy[path[0]] = _replaced(doc[path[0]], path[1:], new)
-    return copy
-
-
-def _check(data: bytes) -> None:
-    f = memory_file(data)
-    assert 0.0 <= ClaudeImporter().sniff(f) <= 1.0
-    with contextlib.suppress(ParseError):  # the one failure a garbled file may cause
-        read_with(ClaudeImporter, f)
+JSON_VALUES = json_values(floats=True, text_size=5, key_size=5)
 
 
 ATTACHED = message("x", "human", "see file", 30, parent="m4")
@@ -331,16 +303,12 @@ VALID = [RETRIED, conversation([ATTACHED, {"uuid": "y", "sender": "assistant", "
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.data())
+@given(mutated(VALID, JSON_VALUES, edits=1, drop=False))
 def test_garbled_structure_never_crashes(data):
-    paths = _paths(VALID)
-    path = paths[data.draw(st.integers(0, len(paths) - 1))]
-    _check(json.dumps(_replaced(VALID, path, data.draw(JSON_VALUES))).encode())
+    assert_survives(ClaudeImporter, memory_file(data))
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(0, 10_000), st.integers(0, 40), st.binary(max_size=8))
-def test_garbled_bytes_never_crash(at_byte, cut, junk):
-    raw = json.dumps(VALID).encode()
-    at_byte %= len(raw)
-    _check(raw[:at_byte] + junk + raw[at_byte + cut :])
+@given(spliced(json.dumps(VALID).encode()))
+def test_garbled_bytes_never_crash(data):
+    assert_survives(ClaudeImporter, memory_file(data))

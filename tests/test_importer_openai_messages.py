@@ -1,16 +1,23 @@
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from support import as_item, make_file, read_with
+from support import (
+    as_item,
+    assert_survives,
+    garbled,
+    json_values,
+    make_file,
+    memory_file,
+    mutated,
+    read_with,
+)
 
 from afina.engine.errors import ParseError
-from afina.engine.ingest.inputs import InputFile
 from afina.plugins.importers.openai_messages import OpenAIMessagesImporter
 
 WEATHER_CALL = {
@@ -249,81 +256,16 @@ KEYS = [
     "type",
     "text",
 ]
-DROP = object()
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=6),
-    lambda inner: (
-        st.lists(inner, max_size=3)
-        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=4), inner, max_size=3)
-    ),
-    max_leaves=6,
-)
-
-
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    items = (
-        value.items()
-        if isinstance(value, dict)
-        else enumerate(value)
-        if isinstance(value, list)
-        else []
-    )
-    for k, v in items:
-        out.extend(_paths(v, (*prefix, k)))
-    return out
-
-
-def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
-    if not path:
-        return new
-    copy = dict(value) if isinstance(value, dict) else list(value)
-    if len(path) == 1 and new is DROP:
-        del copy[path[0]]
-    else:
-        copy[path[0]] = _replace(value[path[0]], path[1:], new)
-    return copy
-
-
-@st.composite
-def mutated(draw: st.DrawFn) -> bytes:
-    doc: Any = VALID
-    for _ in range(draw(st.integers(1, 4))):
-        path = draw(st.sampled_from(_paths(doc)[1:] or [()]))
-        doc = _replace(doc, path, draw(st.just(DROP) | JSON_VALUES) if path else [])
-    lines = doc if isinstance(doc, list) else [doc]
-    return "\n".join(json.dumps(x) for x in lines).encode()
-
-
-@st.composite
-def garbled(draw: st.DrawFn) -> bytes:
-    buf = bytearray(jsonl(*VALID).encode())
-    for _ in range(draw(st.integers(1, 6))):
-        if not buf:
-            break
-        i = draw(st.integers(0, len(buf) - 1))
-        op = draw(st.sampled_from("dirt"))
-        if op == "d":
-            del buf[i : i + draw(st.integers(1, 16))]
-        elif op == "i":
-            buf[i:i] = draw(st.binary(min_size=1, max_size=8))
-        elif op == "r":
-            buf[i] = draw(st.integers(0, 255))
-        else:
-            del buf[i:]
-    return bytes(buf)
 
 
 @settings(max_examples=100, deadline=None)
-@given(data=mutated() | garbled(), name=st.sampled_from(["x.jsonl", "x.json"]))
+@given(
+    data=mutated(VALID, json_values(KEYS), root=False, layouts=("jsonl",))
+    | garbled(jsonl(*VALID).encode()),
+    name=st.sampled_from(["x.jsonl", "x.json"]),
+)
 def test_garbled_input_never_crashes(data, name):
-    f = InputFile(name, name, len(data), lambda: io.BytesIO(data))
-    assert 0.0 <= OpenAIMessagesImporter().sniff(f) <= 1.0
-    try:
-        r = read_with(OpenAIMessagesImporter, f)
-    except ParseError:
-        return
-    assert all(isinstance(t.text, str) and t.place for ts in r.turns for t in ts)
+    assert_survives(OpenAIMessagesImporter, memory_file(data, name))
 
 
 def test_sniff_when_the_first_record_runs_past_the_head(tmp_path):

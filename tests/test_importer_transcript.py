@@ -151,8 +151,9 @@ def test_irssi_log(tmp_path):
         ("ana", "bom dia", "2024-01-02T09:00", {}),
     ]
     assert r.turns[0][0].place == "line 3" and r.turns[0][0].role is None
+    assert {s.reason: s.count for s in r.skips}["quit line"] == 2
     assert {s.reason for s in r.skips} == {
-        "join line", "nick line", "mode line", "quit line (2 times, first here)", "topic line",
+        "join line", "nick line", "mode line", "quit line", "topic line",
         "unrecognised line",
     }
 

@@ -1,4 +1,5 @@
-"""JSON reading for importers: whole documents with placed errors, and streamed top-level arrays."""
+"""JSON reading for importers: whole documents with placed errors, streamed top-level arrays,
+JSON Lines, and the sniffing helpers for files of records in any of those shapes."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from afina.engine.errors import ParseError
-from afina.engine.ingest.inputs import InputFile
+from afina.engine.ingest.inputs import InputFile, InputItem
 from afina.engine.ingest.textio import TextStats, decode_all, head_text
+from afina.engine.types import Skip
 
 # JSON documents are parsed whole only up to this size; bigger top-level arrays are streamed.
 WHOLE_LIMIT = 64 * 1024**2
@@ -109,3 +111,115 @@ def iter_jsonl(file: InputFile, stats: TextStats) -> Iterator[tuple[str, Any]]:
                 f"line {lineno}",
                 ParseError(f"line {lineno} column {e.colno}", f"invalid JSON: {e.msg}"),
             )
+
+
+# ---------------------------------------------------------------- files of records
+# Instruction and chat fine-tuning data comes as JSON Lines, a JSON array of records or a
+# file holding one record; the helpers below read and sniff all three the same way.
+
+_BLANK = "\ufeff \t\r\n"
+
+
+def json_head(item: InputItem) -> str:
+    """The head of a file as text, leading blanks gone, when it opens like JSON ('{' or '[').
+
+    '' when ``item`` is not a file, cannot be read or does not open like JSON, so a sniffer
+    can give up on an empty answer without ever raising.
+    """
+    if not isinstance(item, InputFile):
+        return ""
+    try:
+        head = head_text(item).lstrip(_BLANK)
+    except (OSError, ParseError):
+        return ""
+    return head if head[:1] in ("{", "[") else ""
+
+
+def first_record(head: str) -> Any:
+    """The first record of a JSON array, JSONL file or single object, if it ends inside ``head``.
+
+    ``head`` is the start of the file with leading blanks stripped (as ``json_head`` gives
+    it). None when the first record runs past the head or is not JSON.
+    """
+    start = 1 if head.startswith("[") else 0
+    while start < len(head) and head[start] in " \t\r\n":
+        start += 1
+    try:
+        return json.JSONDecoder().raw_decode(head, start)[0]
+    except (ValueError, RecursionError):
+        return None
+
+
+def looks_like_jsonl(file: InputFile) -> bool:
+    """JSON Lines, as opposed to one JSON document (an array or a pretty-printed object).
+
+    A file whose first line is a whole JSON value is read line by line; a one-record file
+    gives the same result either way, so only a multi-line document needs telling apart.
+    """
+    head = head_text(file).lstrip(_BLANK)
+    if head.startswith("["):
+        return False  # records are objects, so no JSONL line starts a list
+    if file.suffix in (".jsonl", ".ndjson"):
+        return True
+    first, newline, _ = head.partition("\n")
+    if not newline:
+        return True  # one line longer than the head: read as lines, it is one record anyway
+    try:
+        json.loads(first)
+    except ValueError:
+        return False
+    return True
+
+
+def iter_records(
+    file: InputFile, stats: TextStats, expected: str, *, note_cut_lines: bool = False
+) -> Iterator[tuple[str, Any]]:
+    """Yield ``(place, record)`` from JSON Lines, a JSON array of records or a single object.
+
+    Which of them the file is, ``looks_like_jsonl`` decides. In JSON Lines a line that is not
+    JSON comes out as ``(place, Skip)`` and the rest go on; with ``note_cut_lines`` the skip
+    says when the line was cut at the length limit (and so could not be whole). A JSONL file
+    with no valid line at all raises ``ParseError`` saying ``expected`` (e.g. "Alpaca JSONL
+    records"). A JSON document goes through ``iter_json_items``, errors and all.
+    """
+    if not looks_like_jsonl(file):
+        yield from iter_json_items(file, stats)
+        return
+    any_json = False
+    for place, record in iter_jsonl(file, stats):
+        if isinstance(record, ParseError):
+            reason = record.problem
+            if note_cut_lines and int(place.rpartition(" ")[2]) in stats.long_lines:
+                reason += " (line cut at the length limit)"
+            yield place, Skip(record.place, reason)
+            continue
+        any_json = True
+        yield place, record
+    if not any_json:
+        raise ParseError("whole file", f"no line is valid JSON; expected {expected}")
+
+
+def checked_records(
+    file: InputFile, stats: TextStats, key: str, *, single: str, listed: str, missing: str
+) -> Iterator[tuple[str, Any]]:
+    """``iter_json_items`` for exports whose records are objects that all have ``key``.
+
+    The first record decides whether the file is this format at all: a single document
+    without ``key`` raises ``ParseError(place, single)``; a first array element that is not an
+    object raises ``ParseError(place, listed)``. Later records of another shape are yielded for
+    the importer to skip, but if no record has ``key`` the file is another format after all:
+    ``ParseError("[0]", missing)`` once all are read.
+    """
+    records = 0
+    shaped = False
+    for place, record in iter_json_items(file, stats):
+        records += 1
+        has_key = isinstance(record, dict) and key in record
+        if place == "$" and not has_key:
+            raise ParseError(place, single)
+        if records == 1 and not isinstance(record, dict):
+            raise ParseError(place, listed)
+        shaped = shaped or has_key
+        yield place, record
+    if records and not shaped:
+        raise ParseError("[0]", missing)

@@ -120,9 +120,10 @@ def _import_one(
                         raise _Stopped
                     writer.add_conversation(item)
                 elif isinstance(item, Skip):
-                    writer.note("skip", item.place, item.reason)
+                    writer.note("skip", item.place, item.reason, item.count)
                     if len(notes) < MAX_REASONS:
-                        notes.append((item.place, item.reason))
+                        times = f" ({item.count:,} times, first here)" if item.count > 1 else ""
+                        notes.append((item.place, item.reason + times))
                 elif isinstance(item, Repair):
                     writer.note("repair", item.place, item.what, item.count)
                     if len(notes) < MAX_REASONS:

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Iterator
 
 from afina.engine.ingest.inputs import InputFile
+from afina.engine.types import Repair, Skip
 
 MAX_LINE_CHARS = 1024 * 1024
 _BOMS = (
@@ -50,6 +51,19 @@ class TextStats:
         self.replaced = 0
         self.first_replaced_line: int | None = None
         self.long_lines: list[int] = []
+
+
+def repairs(stats: TextStats) -> Iterator[Repair]:
+    """The ``Repair`` an importer reports for replaced bytes: one, at the first, with the count."""
+    if stats.replaced:
+        place = f"line {stats.first_replaced_line}"
+        yield Repair(place, "undecodable bytes replaced", stats.replaced)
+
+
+def long_line_skips(stats: TextStats) -> Iterator[Skip]:
+    """A ``Skip`` for each line ``iter_lines`` cut at its length limit (the rest was dropped)."""
+    for lineno in stats.long_lines:
+        yield Skip(f"line {lineno}", "line too long: cut, the rest of it left out")
 
 
 def decode_all(data: bytes, stats: TextStats | None = None) -> str:

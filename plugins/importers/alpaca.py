@@ -9,7 +9,6 @@ such as ``{{name}}`` are data, not markup: they are kept verbatim.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
@@ -17,9 +16,9 @@ from typing import Any, ClassVar
 from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import HAS_ROLES, STREAMS, Importer
 from afina.engine.ingest.inputs import InputFile, InputItem
-from afina.engine.ingest.jsonio import iter_json_items, iter_jsonl
-from afina.engine.ingest.textio import TextStats, head_text
-from afina.engine.types import Conversation, ImportItem, Repair, Role, Skip, Turn
+from afina.engine.ingest.jsonio import first_record, iter_records, json_head
+from afina.engine.ingest.textio import TextStats, repairs
+from afina.engine.types import Conversation, ImportItem, Role, Skip, Turn
 
 INPUT_KEYS = ("input", "context")
 OUTPUT_KEYS = ("output", "response")
@@ -37,15 +36,10 @@ class AlpacaImporter(Importer):
     extensions: ClassVar[tuple[str, ...]] = (".json", ".jsonl")
 
     def sniff(self, item: InputItem) -> float:
-        if not isinstance(item, InputFile):
+        head = json_head(item)
+        if not head:
             return 0.0
-        try:
-            head = head_text(item).lstrip("\ufeff \t\r\n")
-        except (OSError, ParseError):
-            return 0.0
-        if head[:1] not in ("{", "["):
-            return 0.0
-        record = _first_record(head)
+        record = first_record(head)
         if record is not None:
             return 0.9 if _is_record(record) else 0.0
         # The first record runs past the head: it must open with an Alpaca key, and the other
@@ -57,7 +51,7 @@ class AlpacaImporter(Importer):
         if not isinstance(item, InputFile):
             raise ParseError("whole input", "expected a single JSON or JSONL file")
         stats = TextStats()
-        records = _lines(item, stats) if _looks_like_lines(item) else iter_json_items(item, stats)
+        records = iter_records(item, stats, "Alpaca JSONL records")
         shaped = 0
         for place, record in records:
             if isinstance(record, Skip):
@@ -68,20 +62,7 @@ class AlpacaImporter(Importer):
         if not shaped:
             # Valid JSON of another shape: not this format, rather than a file of skips.
             raise ParseError("whole file", "expected Alpaca records: 'instruction' and 'output'")
-        if stats.replaced:
-            where = f"line {stats.first_replaced_line}"
-            yield Repair(where, "undecodable bytes replaced", stats.replaced)
-
-
-def _first_record(head: str) -> Any:
-    """The first record of a JSON array, JSONL file or single object, if it ends inside the head."""
-    start = 1 if head.startswith("[") else 0
-    while start < len(head) and head[start] in " \t\r\n":
-        start += 1
-    try:
-        return json.JSONDecoder().raw_decode(head, start)[0]
-    except (ValueError, RecursionError):
-        return None
+        yield from repairs(stats)
 
 
 def _is_record(record: Any) -> bool:
@@ -90,40 +71,6 @@ def _is_record(record: Any) -> bool:
         and "instruction" in record
         and any(k in record for k in OUTPUT_KEYS)
     )
-
-
-def _looks_like_lines(file: InputFile) -> bool:
-    """JSON Lines, as opposed to one JSON document (an array or a pretty-printed object).
-
-    A file whose first line is a whole JSON value is read line by line; a one-record file
-    gives the same result either way, so only a multi-line document needs telling apart.
-    """
-    head = head_text(file).lstrip("\ufeff \t\r\n")
-    if head.startswith("["):
-        return False  # records are objects, so no JSONL line starts a list
-    if file.suffix in (".jsonl", ".ndjson"):
-        return True
-    first, newline, _ = head.partition("\n")
-    if not newline:
-        return True  # one line longer than the head: read as lines, it is one record anyway
-    try:
-        json.loads(first)
-    except ValueError:
-        return False
-    return True
-
-
-def _lines(file: InputFile, stats: TextStats) -> Iterator[tuple[str, Any]]:
-    """JSONL records; a line that is not JSON comes out as a Skip, the rest go on."""
-    any_json = False
-    for place, record in iter_jsonl(file, stats):
-        if isinstance(record, ParseError):
-            yield place, Skip(record.place, record.problem)
-            continue
-        any_json = True
-        yield place, record
-    if not any_json:
-        raise ParseError("whole file", "no line is valid JSON; expected Alpaca JSONL records")
 
 
 def _first_text(record: Mapping[str, Any], keys: tuple[str, ...]) -> tuple[str, str | None]:

@@ -22,12 +22,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, ClassVar, cast
 
-from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import HAS_ROLES, STREAMS, Importer, as_file
 from afina.engine.ingest.inputs import InputItem
-from afina.engine.ingest.jsonio import first_char, iter_json_items
-from afina.engine.ingest.textio import TextStats, head_text
-from afina.engine.types import ROLES, Conversation, ImportItem, Repair, Role, Skip, Turn
+from afina.engine.ingest.jsonio import checked_records, first_char
+from afina.engine.ingest.textio import TextStats, head_text, repairs
+from afina.engine.types import ROLES, Conversation, ImportItem, Role, Skip, Turn
 from afina.plugins.importers._tree import MessageTree
 
 _MAPPING = re.compile(r'"mapping"\s*:\s*\{')
@@ -80,29 +79,17 @@ class ChatGPTImporter(Importer):
     def read(self, item: InputItem, options: Mapping[str, Any]) -> Iterator[ImportItem]:
         file = as_file(item)
         stats = TextStats()
-        records = 0
-        shaped = False
-        for place, record in iter_json_items(file, stats):
-            records += 1
-            if place == "$" or records == 1:
-                _check_shape(place, record, single=place == "$")
-            shaped = shaped or (isinstance(record, dict) and "mapping" in record)
-            yield from _conversation(place, record)
-        if records and not shaped:
-            raise ParseError("[0]", "expected ChatGPT conversations: objects with a 'mapping'")
-        if stats.replaced:
-            first = f"line {stats.first_replaced_line}"
-            yield Repair(first, "undecodable bytes replaced", stats.replaced)
-
-
-def _check_shape(place: str, record: Any, single: bool) -> None:
-    """The first record decides whether this is a ChatGPT export at all."""
-    if single and not (isinstance(record, dict) and "mapping" in record):
-        raise ParseError(
-            place, "expected a ChatGPT conversation (an object with a 'mapping') or a list of them"
+        records = checked_records(
+            file,
+            stats,
+            "mapping",
+            single="expected a ChatGPT conversation (an object with a 'mapping') or a list of them",
+            listed="expected a list of ChatGPT conversation objects",
+            missing="expected ChatGPT conversations: objects with a 'mapping'",
         )
-    if not isinstance(record, dict):
-        raise ParseError(place, "expected a list of ChatGPT conversation objects")
+        for place, record in records:
+            yield from _conversation(place, record)
+        yield from repairs(stats)
 
 
 @dataclass

@@ -17,7 +17,7 @@ import yaml
 from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import HAS_ROLES, Importer
 from afina.engine.ingest.inputs import InputFile, InputItem
-from afina.engine.ingest.textio import TextStats, decode_all, head_text
+from afina.engine.ingest.textio import TextStats, decode_all, head_text, repairs
 from afina.engine.types import Conversation, ImportItem, Repair, Skip, Turn
 
 # Corpora are small hand-written files; a huge one is a mistake or an attack on the parser.
@@ -59,9 +59,7 @@ class ChatterBotImporter(Importer):
         if coerced.count:
             what = "YAML non-text values (yes/no, numbers) read as text"
             yield Repair(coerced.first, what, coerced.count)
-        if stats.replaced:
-            where = f"line {stats.first_replaced_line}"
-            yield Repair(where, "undecodable bytes replaced", stats.replaced)
+        yield from repairs(stats)
 
 
 class _Coerced:

@@ -26,12 +26,11 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, ClassVar
 
-from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import HAS_ROLES, STREAMS, Importer, as_file
 from afina.engine.ingest.inputs import InputItem
-from afina.engine.ingest.jsonio import first_char, iter_json_items
-from afina.engine.ingest.textio import TextStats, head_text
-from afina.engine.types import Conversation, ImportItem, Repair, Role, Skip, Turn
+from afina.engine.ingest.jsonio import checked_records, first_char
+from afina.engine.ingest.textio import TextStats, head_text, repairs
+from afina.engine.types import Conversation, ImportItem, Role, Skip, Turn
 from afina.plugins.importers._tree import MessageTree
 
 _CHAT_MESSAGES = re.compile(r'"chat_messages"\s*:\s*\[')
@@ -71,29 +70,17 @@ class ClaudeImporter(Importer):
     def read(self, item: InputItem, options: Mapping[str, Any]) -> Iterator[ImportItem]:
         file = as_file(item)
         stats = TextStats()
-        records = 0
-        shaped = False
-        for place, record in iter_json_items(file, stats):
-            records += 1
-            if place == "$" or records == 1:
-                _check_shape(place, record, single=place == "$")
-            shaped = shaped or (isinstance(record, dict) and "chat_messages" in record)
-            yield from _conversation(place, record)
-        if records and not shaped:
-            raise ParseError("[0]", "expected Claude conversations: objects with 'chat_messages'")
-        if stats.replaced:
-            first = f"line {stats.first_replaced_line}"
-            yield Repair(first, "undecodable bytes replaced", stats.replaced)
-
-
-def _check_shape(place: str, record: Any, single: bool) -> None:
-    """The first record decides whether this is a Claude export at all."""
-    if single and not (isinstance(record, dict) and "chat_messages" in record):
-        raise ParseError(
-            place, "expected a Claude conversation (with 'chat_messages') or a list of them"
+        records = checked_records(
+            file,
+            stats,
+            "chat_messages",
+            single="expected a Claude conversation (with 'chat_messages') or a list of them",
+            listed="expected a list of Claude conversation objects",
+            missing="expected Claude conversations: objects with 'chat_messages'",
         )
-    if not isinstance(record, dict):
-        raise ParseError(place, "expected a list of Claude conversation objects")
+        for place, record in records:
+            yield from _conversation(place, record)
+        yield from repairs(stats)
 
 
 def _conversation(place: str, record: Any) -> Iterator[ImportItem]:

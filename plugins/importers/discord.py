@@ -21,14 +21,12 @@ from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import STREAMS, Importer, as_file
 from afina.engine.ingest.inputs import InputFile, InputItem
 from afina.engine.ingest.jsonio import WHOLE_LIMIT, first_char, load_json
-from afina.engine.ingest.textio import TextStats
+from afina.engine.ingest.textio import TextStats, long_line_skips, repairs
 from afina.engine.types import Conversation, ImportItem, Turn
 from afina.plugins.importers.tabular import (
     Tally,
     csv_rows,
-    long_line_skips,
     parse_when,
-    repairs,
     safe_head,
 )
 

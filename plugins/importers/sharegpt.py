@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 from afina.engine.ingest.contract import HAS_ROLES, Importer, as_file
 from afina.engine.ingest.inputs import InputItem
 from afina.engine.ingest.jsonio import first_char, iter_json_items
-from afina.engine.ingest.textio import TextStats, head_text
-from afina.engine.types import Conversation, ImportItem, Repair, Skip, Turn
+from afina.engine.ingest.textio import TextStats, head_text, repairs
+from afina.engine.types import Conversation, ImportItem, Skip, Turn
 
 ROLE_OF = {
     "human": "user",
@@ -51,10 +51,7 @@ class ShareGPTImporter(Importer):
         stats = TextStats()
         for place, record in iter_json_items(file, stats):
             yield from _conversation(place, record)
-        if stats.replaced:
-            yield Repair(
-                f"line {stats.first_replaced_line}", "undecodable bytes replaced", stats.replaced
-            )
+        yield from repairs(stats)
 
 
 def _conversation(place: str, record: Any) -> Iterator[ImportItem]:

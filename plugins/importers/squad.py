@@ -17,8 +17,8 @@ from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import HAS_ROLES, Importer
 from afina.engine.ingest.inputs import InputFile, InputItem
 from afina.engine.ingest.jsonio import first_char, load_json
-from afina.engine.ingest.textio import TextStats, head_text
-from afina.engine.types import Conversation, ImportItem, Repair, Skip, Turn
+from afina.engine.ingest.textio import TextStats, head_text, repairs
+from afina.engine.types import Conversation, ImportItem, Skip, Turn
 
 _PARAGRAPHS = re.compile(r'"paragraphs"\s*:\s*\[')
 _QA = re.compile(r'"(?:qas|context)"\s*:')
@@ -51,9 +51,7 @@ class SquadImporter(Importer):
             raise ParseError("$", "expected a SQuAD object with a 'data' list of articles")
         for a, article in enumerate(doc["data"]):
             yield from _article(f"data[{a}]", article)
-        if stats.replaced:
-            where = f"line {stats.first_replaced_line}"
-            yield Repair(where, "undecodable bytes replaced", stats.replaced)
+        yield from repairs(stats)
 
 
 def _article(place: str, article: Any) -> Iterator[ImportItem]:

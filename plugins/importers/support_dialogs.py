@@ -18,8 +18,8 @@ from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import HAS_ROLES, Importer
 from afina.engine.ingest.inputs import InputFile, InputItem
 from afina.engine.ingest.jsonio import first_char, iter_json_items
-from afina.engine.ingest.textio import TextStats, head_text
-from afina.engine.types import Conversation, ImportItem, Repair, Role, Skip, Turn
+from afina.engine.ingest.textio import TextStats, head_text, repairs
+from afina.engine.types import Conversation, ImportItem, Role, Skip, Turn
 
 ROLE_OF: dict[str, Role] = {"customer": "user", "agent": "assistant", "action": "system"}
 
@@ -55,9 +55,7 @@ class SupportDialogsImporter(Importer):
             yield from _conversation(place, record, split)
         if not shaped:
             raise ParseError("whole file", "expected dialogs with 'original' [speaker, text] lines")
-        if stats.replaced:
-            where = f"line {stats.first_replaced_line}"
-            yield Repair(where, "undecodable bytes replaced", stats.replaced)
+        yield from repairs(stats)
 
 
 def _records(items: Iterator[tuple[str, Any]]) -> Iterator[tuple[str, Any, str | None]]:

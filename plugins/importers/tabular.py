@@ -34,9 +34,15 @@ from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import STREAMS, Importer, as_file
 from afina.engine.ingest.inputs import InputFile, InputItem
 from afina.engine.ingest.jsonio import iter_jsonl
-from afina.engine.ingest.textio import TextStats, head_text, iter_lines
+from afina.engine.ingest.textio import (
+    TextStats,
+    head_text,
+    iter_lines,
+    long_line_skips,
+    repairs,
+)
 from afina.engine.plugins import Option
-from afina.engine.types import Conversation, ImportItem, Repair, Role, Skip, Turn
+from afina.engine.types import Conversation, ImportItem, Role, Skip, Turn
 
 # A CSV field (and so a line) may grow to this size; past it the row is a Skip, not a crash
 # or a memory spike (an unclosed quote would otherwise swallow the rest of the file).
@@ -195,19 +201,7 @@ class Tally:
 
     def skips(self) -> Iterator[Skip]:
         for reason, n in self._counts.items():
-            suffix = "" if n == 1 else f" ({n} times, first here)"
-            yield Skip(self._first[reason], f"{reason}{suffix}")
-
-
-def repairs(stats: TextStats) -> Iterator[Repair]:
-    if stats.replaced:
-        place = f"line {stats.first_replaced_line}"
-        yield Repair(place, "undecodable bytes replaced", stats.replaced)
-
-
-def long_line_skips(stats: TextStats) -> Iterator[Skip]:
-    for lineno in stats.long_lines:
-        yield Skip(f"line {lineno}", "line too long: cut, the rest of it left out")
+            yield Skip(self._first[reason], reason, n)
 
 
 def safe_head(file: InputFile, n: int = 64 * 1024) -> str:

@@ -24,14 +24,12 @@ from typing import Any, ClassVar
 from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import STREAMS, Importer, as_file
 from afina.engine.ingest.inputs import InputFile, InputItem
-from afina.engine.ingest.textio import TextStats, iter_lines
+from afina.engine.ingest.textio import TextStats, iter_lines, long_line_skips, repairs
 from afina.engine.plugins import Option
 from afina.engine.types import Conversation, ImportItem, Turn
 from afina.plugins.importers.tabular import (
     Tally,
-    long_line_skips,
     parse_when,
-    repairs,
     safe_head,
 )
 
