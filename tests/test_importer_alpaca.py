@@ -114,10 +114,11 @@ def test_not_alpaca_is_refused(tmp_path):
         read_with(AlpacaImporter, make_file(tmp_path, "t.json", '[{"instruction": "a", "output"'))
 
 
-def test_undecodable_bytes_are_repaired(tmp_path):
+def test_latin1_text_is_read_as_windows_1252(tmp_path):
+    # A lone Latin-1 byte is legacy 8-bit text, not corruption: its accent is kept.
     raw = b'[{"instruction": "caf\xe9", "output": "sim"}]'
     r = read_with(AlpacaImporter, make_file(tmp_path, "a.json", raw))
-    assert r.turns[0][0].text == "caf\ufffd" and r.repairs[0].count == 1
+    assert r.turns[0][0].text == "café" and r.repairs[0].count == 1
 
 
 OTHER_FORMATS = {

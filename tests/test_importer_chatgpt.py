@@ -337,12 +337,15 @@ def test_parent_cycle_does_not_hang():
     assert len(turns) == 2
 
 
-def test_undecodable_bytes_are_repaired():
+def test_latin1_text_is_read_as_windows_1252():
+    # A lone Latin-1 byte is legacy 8-bit text, not corruption: its accent is kept.
     data = json.dumps([conv([node("u", None, msg("user", "caf\u00e9"))])]).encode()
     data = data.replace(b"caf\\u00e9", b"caf\xe9")
     r = read_with(ChatGPTImporter, memory_file(data))
-    assert r.turns[0][0].text == "caf\ufffd"
-    assert [(x.what, x.count) for x in r.repairs] == [("undecodable bytes replaced", 1)]
+    assert r.turns[0][0].text == "café"
+    assert [(x.what, x.count) for x in r.repairs] == [
+        ("not UTF-8: read as Windows-1252 (Latin-1)", 1)
+    ]
 
 
 def test_large_files_are_streamed(monkeypatch):

@@ -92,10 +92,11 @@ def test_python_tags_are_refused_not_run(tmp_path):
         read_with(ChatterBotImporter, make_file(tmp_path, "c.yml", evil))
 
 
-def test_undecodable_bytes_are_repaired(tmp_path):
+def test_latin1_text_is_read_as_windows_1252(tmp_path):
+    # A lone Latin-1 byte is legacy 8-bit text, not corruption: its accent is kept.
     raw = b"conversations:\n- - caf\xe9\n  - sim\n"
     r = read_with(ChatterBotImporter, make_file(tmp_path, "c.yml", raw))
-    assert r.turns[0][0].text == "caf\ufffd" and r.repairs[0].count == 1
+    assert r.turns[0][0].text == "café" and r.repairs[0].count == 1
 
 
 OTHER_FORMATS = {

@@ -212,13 +212,15 @@ def test_timestamps(stamp, iso):
     assert turns[0].timestamp == iso
 
 
-def test_undecodable_bytes_are_repaired():
+def test_latin1_text_is_read_as_windows_1252():
+    # A lone Latin-1 byte is legacy 8-bit text, not corruption: its accent is kept.
     data = json.dumps([conversation([message("a", "human", "caf\u00e9", 0)])]).encode()
     data = data.replace(b"caf\\u00e9", b"caf\xe9")
     r = read_with(ClaudeImporter, memory_file(data))
-    assert r.turns[0][0].text == "caf\ufffd"
-    # twice: the message carries its text both in "text" and in a content block
-    assert [(x.what, x.count) for x in r.repairs] == [("undecodable bytes replaced", 2)]
+    assert r.turns[0][0].text == "café"
+    assert [(x.what, x.count) for x in r.repairs] == [
+        ("not UTF-8: read as Windows-1252 (Latin-1)", 1)
+    ]
 
 
 def test_large_files_are_streamed(monkeypatch):

@@ -167,11 +167,12 @@ def test_legacy_roles_and_function_call(tmp_path):
     assert turns[2].text == 'Vou ver.\n[tool call] clima({"cidade": "Porto"})'
 
 
-def test_undecodable_bytes_are_repaired(tmp_path):
+def test_latin1_text_is_read_as_windows_1252(tmp_path):
+    # A lone Latin-1 byte is legacy 8-bit text, not corruption: its accent is kept.
     line = b'{"messages": [{"role": "user", "content": "caf\xe9"}]}\n'
     r = read_with(OpenAIMessagesImporter, make_file(tmp_path, "x.jsonl", line))
-    assert r.turns[0][0].text == "caf\ufffd"
-    assert [(p.place, p.count) for p in r.repairs] == [("line 1", 1)]
+    assert r.turns[0][0].text == "café"
+    assert [(p.place, p.count) for p in r.repairs] == [("whole file", 1)]
 
 
 OTHER_FORMATS = {

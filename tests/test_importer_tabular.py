@@ -20,7 +20,7 @@ TABLE = (
     "c1,ana,Qual o prazo?,2024-01-05 10:00\n"
     "c2,bob,Oi,1704448800\n"
     "c1,atendente,Cinco dias úteis.,2024-01-05T10:01:00Z\n"
-    "c2,atendente,\"Olá, como\nposso ajudar?\",amanhã\n"
+    'c2,atendente,"Olá, como\nposso ajudar?",amanhã\n'
     "c1,ana,,2024-01-05 10:02\n"
     "c3,ana,sozinha,\n"
 )
@@ -41,7 +41,8 @@ def test_groups_rows_by_conversation_in_order_of_first_appearance(tmp_path):
     assert [t.place for t in c2] == ["line 3", "line 5"]
     assert r.conversations[0].place == "line 2" and c1[0].role is None
     assert {s.reason for s in r.skips} == {
-        "empty text", "time not understood, turn kept without it",
+        "empty text",
+        "time not understood, turn kept without it",
     }
 
 
@@ -64,17 +65,26 @@ def test_whole_file_is_one_streamed_conversation_without_a_conversation_column(t
     assert isinstance(conv.turns, Iterator)  # streamed, not a list
     r = read_with(CSVImporter, f)
     assert [(t.speaker, t.role, t.text) for t in r.turns[0]] == [
-        ("user", "user", "hello"), ("assistant", "assistant", "hi there"),
+        ("user", "user", "hello"),
+        ("assistant", "assistant", "hi there"),
     ]
 
 
 def test_explicit_mapping_and_delimiter(tmp_path):
     text = "quem;fala;papel;sessao\nana;bom dia;human;s1\nbot;olá!;bot;s1\n"
     f = make_file(tmp_path, "x.txt", text)
-    r = read_with(CSVImporter, f, text="fala", speaker="quem", role="papel",
-                  conversation="sessao", delimiter=";")
+    r = read_with(
+        CSVImporter,
+        f,
+        text="fala",
+        speaker="quem",
+        role="papel",
+        conversation="sessao",
+        delimiter=";",
+    )
     assert [(t.speaker, t.role, t.text) for t in r.turns[0]] == [
-        ("ana", "user", "bom dia"), ("bot", "assistant", "olá!"),
+        ("ana", "user", "bom dia"),
+        ("bot", "assistant", "olá!"),
     ]
     assert r.conversations[0].key == "s1"
     tabbed = make_file(tmp_path, "y.txt", "text\tfrom\nhi\tana\n")
@@ -120,22 +130,31 @@ def test_ubuntu_dialogue_rows_are_conversations(tmp_path):
 
 
 def test_ubuntu_training_rows_drop_wrong_answers(tmp_path):
-    text = ("Context,Utterance,Label\n"
-            "hi __eou__ __eot__ hello __eou__ __eot__,how are you __eou__,1\n"
-            "hi __eou__ __eot__,random text __eou__,0\n")
+    text = (
+        "Context,Utterance,Label\n"
+        "hi __eou__ __eot__ hello __eou__ __eot__,how are you __eou__,1\n"
+        "hi __eou__ __eot__,random text __eou__,0\n"
+    )
     r = read_with(CSVImporter, make_file(tmp_path, "train.csv", text))
     assert [[t.text for t in ts] for ts in r.turns] == [["hi", "hello", "how are you"], ["hi"]]
     assert [s.reason for s in r.skips] == ["response labelled 0 (a wrong answer) left out"]
 
 
-JSONL = "\n".join([
-    json.dumps({"session": "s1", "author": "ana", "message": "Oi", "created_at": 1704448800000}),
-    "{not json",
-    json.dumps(["a list"]),
-    json.dumps({"session": "s1", "author": "bot", "message": 42}),
-    json.dumps({"session": "s2", "author": "bob", "message": {"nested": True}}),
-    json.dumps({"session": "s2", "author": "bob", "message": "tudo bem?"}),
-]) + "\n"
+JSONL = (
+    "\n".join(
+        [
+            json.dumps(
+                {"session": "s1", "author": "ana", "message": "Oi", "created_at": 1704448800000}
+            ),
+            "{not json",
+            json.dumps(["a list"]),
+            json.dumps({"session": "s1", "author": "bot", "message": 42}),
+            json.dumps({"session": "s2", "author": "bob", "message": {"nested": True}}),
+            json.dumps({"session": "s2", "author": "bob", "message": "tudo bem?"}),
+        ]
+    )
+    + "\n"
+)
 
 
 def test_jsonl_auto_fields_and_bad_lines(tmp_path):
@@ -144,11 +163,13 @@ def test_jsonl_auto_fields_and_bad_lines(tmp_path):
     r = read_with(JSONLImporter, f)
     assert [c.key for c in r.conversations] == ["s1", "s2"]
     assert [(t.speaker, t.text, t.timestamp) for t in r.turns[0]] == [
-        ("ana", "Oi", "2024-01-05T10:00:00+00:00"), ("bot", "42", None),
+        ("ana", "Oi", "2024-01-05T10:00:00+00:00"),
+        ("bot", "42", None),
     ]
     assert r.turns[1][0].place == "line 6"
     assert {s.place: s.reason for s in r.skips} == {
-        "line 2": "invalid JSON line", "line 3": "not a JSON object",
+        "line 2": "invalid JSON line",
+        "line 3": "not a JSON object",
         "line 5": "text missing or not a string",
     }
 
@@ -188,21 +209,30 @@ def test_sniff_does_not_claim_other_formats(tmp_path, name):
 
 
 def test_discord_csv_outbids_the_generic_csv(tmp_path):
-    f = make_file(tmp_path, "d.csv", "AuthorID,Author,Date,Content,Attachments,Reactions\n"
-                                     "1,ana,01-Mar-23 10:05 AM,hi,,\n")
+    f = make_file(
+        tmp_path,
+        "d.csv",
+        "AuthorID,Author,Date,Content,Attachments,Reactions\n1,ana,01-Mar-23 10:05 AM,hi,,\n",
+    )
     assert 0.5 <= CSVImporter().sniff(f) < DiscordCSVImporter().sniff(f)
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("2024-01-05T10:00:00Z", "2024-01-05T10:00:00+00:00"),
-    ("2024-01-05 10:00", "2024-01-05T10:00:00"),
-    ("05-Jan-24 03:04 PM", "2024-01-05T15:04:00"),
-    ("1/5/2024 3:04 PM", "2024-01-05T15:04:00"),
-    (1704448800.5, "2024-01-05T10:00:00.500000+00:00"),
-    ("1704448800000", "2024-01-05T10:00:00+00:00"),
-    ("05/01/2024 10:00", None),  # day or month first? not guessed
-    (float("nan"), None), (True, None), ("", None), (1e30, None),
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("2024-01-05T10:00:00Z", "2024-01-05T10:00:00+00:00"),
+        ("2024-01-05 10:00", "2024-01-05T10:00:00"),
+        ("05-Jan-24 03:04 PM", "2024-01-05T15:04:00"),
+        ("1/5/2024 3:04 PM", "2024-01-05T15:04:00"),
+        (1704448800.5, "2024-01-05T10:00:00.500000+00:00"),
+        ("1704448800000", "2024-01-05T10:00:00+00:00"),
+        ("05/01/2024 10:00", None),  # day or month first? not guessed
+        (float("nan"), None),
+        (True, None),
+        ("", None),
+        (1e30, None),
+    ],
+)
 def test_parse_when(value, expected):
     assert parse_when(value) == expected
 
@@ -211,12 +241,16 @@ def test_parse_when(value, expected):
 @given(data=st.data())
 def test_garbled_tables_never_crash(tmp_path_factory, data):
     tmp = tmp_path_factory.mktemp("g")
-    for importer, name, doc in ((CSVImporter, "g.csv", TABLE), (JSONLImporter, "g.jsonl", JSONL),
-                                (CSVImporter, "u.csv", UBUNTU)):
+    for importer, name, doc in (
+        (CSVImporter, "g.csv", TABLE),
+        (JSONLImporter, "g.jsonl", JSONL),
+        (CSVImporter, "u.csv", UBUNTU),
+    ):
         start = data.draw(st.integers(0, len(doc)))
         end = data.draw(st.integers(start, len(doc)))
-        noise = data.draw(st.text(max_size=12) | st.binary(max_size=12).map(
-            lambda b: b.decode("latin-1")))
+        noise = data.draw(
+            st.text(max_size=12) | st.binary(max_size=12).map(lambda b: b.decode("latin-1"))
+        )
         raw = (doc[:start] + noise + doc[end:]).encode("utf-8", "surrogatepass")
         if data.draw(st.booleans()):
             raw = raw.replace(b"a", b"\xff", 1)
@@ -226,12 +260,14 @@ def test_garbled_tables_never_crash(tmp_path_factory, data):
             read_with(importer, f)
 
 
-def test_undecodable_bytes_are_repaired_and_counted(tmp_path):
+def test_latin1_text_is_read_as_windows_1252(tmp_path):
+    # A lone Latin-1 byte is legacy 8-bit text, not corruption: its accent is kept.
     f = make_file(tmp_path, "x.csv", b"speaker,text\nana,ol\xe1\n")
     r = read_with(CSVImporter, f)
-    assert r.turns[0][0].text == "ol\ufffd"
-    # the line is textio's to compute (it says line 1 for a bad byte in the first block)
-    assert [(x.what, x.count) for x in r.repairs] == [("undecodable bytes replaced", 1)]
+    assert r.turns[0][0].text == "olá"
+    assert [(x.what, x.count) for x in r.repairs] == [
+        ("not UTF-8: read as Windows-1252 (Latin-1)", 1)
+    ]
 
 
 def test_real_ubuntu_dialogue_file(chatlogs):

@@ -75,9 +75,9 @@ def test_no_speaker_lines_is_a_parse_error(tmp_path, text):
 
 POSITIVES = {
     "interview.md": "Interviewer: Tell me about you.\nDr. Silva: I study bees.\n"
-                    "Interviewer: Why bees?\nDr. Silva: They dance to talk.\n",
+    "Interviewer: Why bees?\nDr. Silva: They dance to talk.\n",
     "chat.log": "User: how do I reset it?\nAssistant: Hold the button for ten seconds.\n"
-                "User: and then?\nAssistant: Wait for the light to blink.\n",
+    "User: and then?\nAssistant: Wait for the light to blink.\n",
     "q.txt": "Q: What is the fee?\nA: It is five reais.\nQ: And on Sundays?\nA: Same price.\n",
 }
 
@@ -91,21 +91,21 @@ def test_sniff_claims_transcripts(tmp_path, name):
 
 NEGATIVES = {
     "README.md": "# afina\n\nNote: this is alpha.\nNote: expect bugs.\n\n- **Import**: logs\n"
-                 "- **Train**: LoRA\nSee: docs\nSee: wiki\n",
+    "- **Train**: LoRA\nSee: docs\nSee: wiki\n",
     "config.txt": "name: demo\nversion: 1\nname: other\nversion: 2\nowner: ana\nowner: bob\n",
     "code.md": "def f(x):\n    return x\nclass A:\n    pass\nclass B:\n    pass\n",
     "whatsapp.txt": "12/01/2020, 10:00 - Ana: hi there\n12/01/2020, 10:01 - Bob: hello you\n"
-                    "12/01/2020, 10:02 - Ana: how are you\n12/01/2020, 10:03 - Bob: fine thanks\n",
+    "12/01/2020, 10:02 - Ana: how are you\n12/01/2020, 10:03 - Bob: fine thanks\n",
     "ios.txt": "[12.01.20, 10:00:00] Ana: hi there\n[12.01.20, 10:01:00] Bob: hello you\n"
-               "[12.01.20, 10:02:00] Ana: how are you\n[12.01.20, 10:03:00] Bob: fine thanks\n",
+    "[12.01.20, 10:02:00] Ana: how are you\n[12.01.20, 10:03:00] Bob: fine thanks\n",
     "mail.txt": "From: ana@example.com\nTo: bob@example.com\nSubject: hi\nDate: today\n\n"
-                "Hello Bob\n",
+    "Hello Bob\n",
     "app.log": "INFO: starting the server\nERROR: could not bind\nINFO: retrying in 5 s\n"
-               "ERROR: could not bind again\n",
+    "ERROR: could not bind again\n",
     "PKG-INFO": "Metadata-Version: 2.1\nName: x\nClassifier: Programming Language :: Python\n"
-                "Classifier: License :: OSI Approved\nRequires-Dist: a\nRequires-Dist: b\n",
+    "Classifier: License :: OSI Approved\nRequires-Dist: a\nRequires-Dist: b\n",
     "sources.txt": "Suite: devel\nComponent: main\nSuite: stable\nComponent: universe\n"
-                   "Suite: old\nComponent: restricted\n",
+    "Suite: old\nComponent: restricted\n",
     "data.json": '{"speaker": "Ana", "text": "hi"}\n',
     "chats.yml": "Ana: hello there\nBob: hi you\nAna: how are you\nBob: fine thanks\n",
     "list.txt": "1. Step one: open it\n2. Step two: close it\n3. Step one: again\n",
@@ -153,7 +153,11 @@ def test_irssi_log(tmp_path):
     assert r.turns[0][0].place == "line 3" and r.turns[0][0].role is None
     assert {s.reason: s.count for s in r.skips}["quit line"] == 2
     assert {s.reason for s in r.skips} == {
-        "join line", "nick line", "mode line", "quit line", "topic line",
+        "join line",
+        "nick line",
+        "mode line",
+        "quit line",
+        "topic line",
         "unrecognised line",
     }
 
@@ -193,8 +197,12 @@ def test_weechat_hexchat_and_znc_logs(tmp_path):
         assert r.turns[0][0].timestamp == first_time, name
         assert r.turns[0][2].meta["action"] is True
         assert any(s.reason.startswith("join") for s in r.skips), name
-    assert read_with(IRCImporter, make_file(tmp_path, "libera-#afina.log", hexchat)) \
-        .conversations[0].key == "#afina"
+    assert (
+        read_with(IRCImporter, make_file(tmp_path, "libera-#afina.log", hexchat))
+        .conversations[0]
+        .key
+        == "#afina"
+    )
 
 
 def test_irc_without_messages_is_a_parse_error(tmp_path):
@@ -223,23 +231,26 @@ def test_garbled_text_never_crashes(tmp_path_factory, data):
     for importer, doc in ((TranscriptImporter, TRANSCRIPT), (IRCImporter, IRSSI)):
         start = data.draw(st.integers(0, len(doc)))
         end = data.draw(st.integers(start, len(doc)))
-        noise = data.draw(st.text(max_size=20) | st.binary(max_size=20).map(
-            lambda b: b.decode("latin-1")))
+        noise = data.draw(
+            st.text(max_size=20) | st.binary(max_size=20).map(lambda b: b.decode("latin-1"))
+        )
         raw = (doc[:start] + noise + doc[end:]).encode("utf-8", "surrogatepass")
         if data.draw(st.booleans()):
             raw = raw.replace(b"a", b"\xff", 1)
         f = make_file(tmp, "g.log", raw)
         assert 0.0 <= importer().sniff(f) <= 1.0
-        options = {"split_on_blank": data.draw(st.booleans())} if importer is TranscriptImporter \
-            else {}
+        options = (
+            {"split_on_blank": data.draw(st.booleans())} if importer is TranscriptImporter else {}
+        )
         with contextlib.suppress(ParseError):
             read_with(importer, f, **options)
 
 
-def test_undecodable_bytes_are_repaired(tmp_path):
+def test_latin1_text_is_read_as_windows_1252(tmp_path):
+    # A lone Latin-1 byte is legacy 8-bit text, not corruption: its accent is kept.
     f = make_file(tmp_path, "t.txt", b"A: ol\xe1\nB: oi\n")
     r = read_with(TranscriptImporter, f)
-    assert r.turns[0][0].text == "ol\ufffd"
+    assert r.turns[0][0].text == "olá"
     assert [x.count for x in r.repairs] == [1]
 
 

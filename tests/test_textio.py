@@ -2,14 +2,20 @@ from __future__ import annotations
 
 from support import make_file
 
-from afina.engine.ingest.textio import TextStats, decode_all, iter_lines, nfc
+from afina.engine.ingest.textio import TextStats, decode_all, iter_lines, nfc, repairs
 
 
 def test_lines_with_mixed_endings_and_bad_bytes(tmp_path):
-    f = make_file(tmp_path, "a.txt", b"one\r\ntwo \xff\xfe here\nthree\r\nfour")
+    f = make_file(
+        tmp_path,
+        "a.txt",
+        "ação\r\ntwo \xff\xfe here\nthree\r\nfour".encode("latin-1").replace(
+            b"\xe7\xe3", "çã".encode()
+        ),
+    )
     stats = TextStats()
     assert list(iter_lines(f, stats)) == [
-        (1, "one"),
+        (1, "ação"),
         (2, "two \ufffd\ufffd here"),
         (3, "three"),
         (4, "four"),
@@ -33,9 +39,32 @@ def test_utf16_with_bom(tmp_path):
 
 def test_decode_all_counts_replacements():
     stats = TextStats()
-    assert decode_all(b"ok\n\xc3(", stats) == "ok\n\ufffd("
+    assert decode_all("olá\n".encode() + b"\xc3(", stats) == "olá\n\ufffd("
     assert stats.replaced == 1 and stats.first_replaced_line == 2
 
 
 def test_nfc():
     assert nfc("e\u0301") == "\u00e9"
+
+
+def test_legacy_8bit_file_keeps_its_accents(tmp_path):
+    f = make_file(
+        tmp_path,
+        "a.txt",
+        "Jo\u00e3o: a\u00e7\u00e3o r\u00e1pida\nMaria: ol\u00e1\n".encode("cp1252"),
+    )
+    stats = TextStats()
+    assert [t for _, t in iter_lines(f, stats)] == ["João: ação rápida", "Maria: olá"]
+    assert stats.encoding == "cp1252" and stats.replaced == 0
+    assert [r.what for r in repairs(stats)] == ["not UTF-8: read as Windows-1252 (Latin-1)"]
+
+
+def test_one_bad_byte_does_not_turn_utf8_into_mojibake(tmp_path):
+    f = make_file(
+        tmp_path,
+        "a.txt",
+        "ação\xff é ótimo\n".encode("utf-8", "surrogateescape").replace(b"\xc3\xbf", b"\xff"),
+    )
+    stats = TextStats()
+    [(_, line)] = list(iter_lines(f, stats))
+    assert line == "ação\ufffd é ótimo" and stats.encoding == "utf-8" and stats.replaced == 1

@@ -1,7 +1,9 @@
 """Text decoding for importers: UTF-8 first, a counted fallback for bad bytes, bounded lines.
 
 Bad bytes never stop an import: they become U+FFFD and are counted, so the summary can say
-how many characters were replaced and where the first one was.
+how many characters were replaced and where the first one was. A file that is not UTF-8 at
+all but an 8-bit legacy encoding (old Windows and Latin-1 exports: "a\xe7\xe3o") is read as
+Windows-1252, which keeps its accents, and the summary says so.
 """
 
 from __future__ import annotations
@@ -34,7 +36,24 @@ def sniff_encoding(head: bytes) -> tuple[str, int]:
     # UTF-16 without a BOM: every other byte of ASCII text is zero.
     if len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] != 0:
         return "utf-16-le", 0
-    return "utf-8", 0
+    return ("cp1252" if _legacy_8bit(head) else "utf-8"), 0
+
+
+def _legacy_8bit(head: bytes) -> bool:
+    """Whether bytes above 0x7F mostly fail to form UTF-8: then they are a legacy 8-bit text.
+
+    A UTF-8 file with a few corrupt bytes stays UTF-8 (its valid multi-byte characters
+    outnumber the bad ones), so one bad byte never turns a whole file into mojibake.
+    """
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return False
+    except UnicodeDecodeError:
+        pass
+    text = head.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = len(text.encode("utf-8")) - len(text) - 2 * bad  # extra bytes of valid characters
+    return bad > good
 
 
 def head_text(file: InputFile, n: int = 64 * 1024) -> str:
@@ -51,10 +70,13 @@ class TextStats:
         self.replaced = 0
         self.first_replaced_line: int | None = None
         self.long_lines: list[int] = []
+        self.encoding = "utf-8"
 
 
 def repairs(stats: TextStats) -> Iterator[Repair]:
     """The ``Repair`` an importer reports for replaced bytes: one, at the first, with the count."""
+    if stats.encoding == "cp1252":
+        yield Repair("whole file", "not UTF-8: read as Windows-1252 (Latin-1)", 1)
     if stats.replaced:
         place = f"line {stats.first_replaced_line}"
         yield Repair(place, "undecodable bytes replaced", stats.replaced)
@@ -68,12 +90,15 @@ def long_line_skips(stats: TextStats) -> Iterator[Skip]:
 
 def decode_all(data: bytes, stats: TextStats | None = None) -> str:
     """Decode a whole file; undecodable bytes become U+FFFD and are counted in ``stats``."""
-    enc, skip = sniff_encoding(data[:4])
+    enc, skip = sniff_encoding(data[:65536])
+    if stats is not None:
+        stats.encoding = enc
     data = data[skip:]
     try:
         return data.decode(enc)
     except UnicodeDecodeError:
-        before = data.count("\ufffd".encode(enc))
+        marker = "\ufffd".encode(enc, errors="ignore")  # Windows-1252 has no U+FFFD
+        before = data.count(marker) if marker else 0
         text = data.decode(enc, errors="replace")
         if stats is not None:
             stats.replaced += text.count("\ufffd") - before
@@ -90,7 +115,8 @@ def iter_lines(
     recorded in ``stats.long_lines`` (its remainder is dropped), so a 200 MB single-line file
     cannot exhaust memory.
     """
-    enc, skip = sniff_encoding(file.head(4))
+    enc, skip = sniff_encoding(file.head())
+    stats.encoding = enc
     decoder = codecs.getincrementaldecoder(enc)(errors="strict")
     lenient = codecs.getincrementaldecoder(enc)(errors="replace")
     lineno = 0
