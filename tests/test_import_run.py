@@ -171,3 +171,28 @@ def test_stopping_mid_file_rolls_it_back_and_ends_the_run(tmp_path):
         assert [s.status for s in summaries] == ["stopped"]
         assert store.counts() == {"sources": 0, "conversations": 0, "turns": 0}
         assert store.integrity_check() == "ok"
+
+
+def test_later_whatsapp_export_of_the_same_chat_adds_only_new_messages(tmp_path):
+    # WhatsApp keeps only the newest messages in an export: the second one starts later
+    # and ends later than the first, and they overlap in the middle.
+    lines = [
+        f"0{d}/03/2024 10:0{m} - {'Ana' if m % 2 else 'Bia'}: message {d}.{m}"
+        for d in range(1, 4)
+        for m in range(5)
+    ]
+    ws, _ = init_workspace(tmp_path / "ws")
+    first = tmp_path / "one" / "WhatsApp Chat with Ana.txt"
+    second = tmp_path / "two" / "WhatsApp Chat with Ana.txt"
+    first.parent.mkdir()
+    second.parent.mkdir()
+    first.write_text("\n".join(lines[:10]) + "\n")
+    second.write_text("\n".join(lines[5:] + ["04/03/2024 09:00 - Ana: ok"]) + "\n")
+    [a], _, _ = run(ws, first)
+    [b], counts, integrity = run(ws, second)
+    assert (a.turns, b.turns, b.duplicates) == (10, 6, 5)
+    assert counts == {"sources": 2, "conversations": 1, "turns": 16}
+    with ws.open_store() as store:
+        [conv] = store.conversations()
+        texts = [t.text for t in store.turns(conv.id)]
+    assert texts == [line.split(": ", 1)[1] for line in lines] + ["ok"]
