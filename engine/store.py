@@ -59,6 +59,7 @@ MIGRATIONS: tuple[str, ...] = (
         id INTEGER PRIMARY KEY,
         conversation_id INTEGER NOT NULL REFERENCES conversations(id),
         seq INTEGER NOT NULL,
+        minute INTEGER NOT NULL,
         key INTEGER NOT NULL,
         speaker TEXT NOT NULL,
         role TEXT CHECK (role IN ('user', 'assistant', 'system', 'tool')),
@@ -71,7 +72,9 @@ MIGRATIONS: tuple[str, ...] = (
         source_id INTEGER NOT NULL REFERENCES sources(id),
         place TEXT NOT NULL
     );
-    CREATE UNIQUE INDEX turns_key ON turns(conversation_id, key);
+    -- Leading with the minute keeps index inserts nearly in order for a chat that is
+    -- imported oldest first (random 64-bit keys alone make every insert a random write).
+    CREATE UNIQUE INDEX turns_key ON turns(conversation_id, minute, key);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -102,6 +105,7 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA cache_size=-65536")
             self._migrate()
         except sqlite3.DatabaseError as e:
             raise WorkspaceError(f"{path}: cannot open the workspace database ({e})") from e
@@ -339,9 +343,16 @@ class SourceWriter:
         )
 
 
+def _minute(ts: str) -> int:
+    """YYYYMMDDHHMM of an ISO timestamp, for ordering the turn index; 0 if it has no such prefix."""
+    digits = ts[0:4] + ts[5:7] + ts[8:10] + ts[11:13] + ts[14:16]
+    return int(digits) if len(digits) == 12 and digits.isdigit() else 0
+
+
 _INSERT_TURN = (
-    "INSERT OR IGNORE INTO turns (conversation_id, seq, key, speaker, role, text, ts, reply_to,"
-    " thread, alternatives, meta, source_id, place) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+    "INSERT OR IGNORE INTO turns (conversation_id, seq, minute, key, speaker, role, text, ts,"
+    " reply_to, thread, alternatives, meta, source_id, place)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
 
 
@@ -355,40 +366,53 @@ def _rows(
     content plus the previous message's content, so the same line said twice in different
     places stays two turns. Either way an export that starts earlier or later than the last
     one (WhatsApp keeps only the newest messages) still lines up with what is stored.
+
+    This loop runs once per message of every import (a million for a big WhatsApp chat),
+    so it avoids per-turn calls where it can: ASCII text is NFC already, and speakers repeat.
     """
     batch: list[tuple[object, ...]] = []
     seen: dict[int, int] = {}
+    speakers: dict[str, str] = {}
     group_ts: str | None = None
+    minute = 0
     previous = 0
+    digest = hashlib.blake2b
     for seq, t in enumerate(turns, first_seq):
-        text = nfc(t.text)
-        speaker = nfc(t.speaker)
-        content = _hash64("c", speaker, t.timestamp or "", text)
+        text = t.text if t.text.isascii() else nfc(t.text)
+        speaker = speakers.get(t.speaker)
+        if speaker is None:
+            speaker = speakers[t.speaker] = nfc(t.speaker)
+        ts = t.timestamp
+        raw = f"c\x1f{speaker}\x1f{ts or ''}\x1f{text}".encode("utf-8", "surrogatepass")
+        content = int.from_bytes(digest(raw, digest_size=8).digest(), "big", signed=True)
+        if ts != group_ts:
+            seen.clear()
+            group_ts = ts
+            minute = _minute(ts) if ts is not None else 0
         if t.key:
             key = _hash64("k", t.key)
-        elif t.timestamp is not None:
-            if t.timestamp != group_ts:
-                seen.clear()
-                group_ts = t.timestamp
+        elif ts is not None:
             n = seen.get(content, 0)
             seen[content] = n + 1
             key = content if n == 0 else _hash64("r", str(content), str(n))
         else:
             key = _hash64("p", str(content), str(previous))
         previous = content
+        alternatives = t.alternatives
         batch.append(
             (
                 conv_id,
                 seq,
+                minute,
                 key,
                 speaker,
                 t.role,
                 text,
-                t.timestamp,
+                ts,
                 t.reply_to,
                 t.thread,
-                _json_or_none([nfc(a) for a in t.alternatives]),
-                _json_or_none(t.meta),
+                _json_or_none([nfc(a) for a in alternatives]) if alternatives else None,
+                _json_or_none(t.meta) if t.meta else None,
                 source_id,
                 t.place,
             )
