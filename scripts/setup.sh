@@ -25,8 +25,11 @@ if [[ ",$EXTRAS," == *",ml,"* ]] && ! "$VENV/bin/python" -c "import torch" 2>/de
         echo "afina setup: NVIDIA GPU found; torch comes from the default index (CUDA build)"
     elif [ "$(uname -s)" = "Linux" ]; then
         echo "afina setup: no GPU found; installing a CPU build of torch"
-        pip install --quiet --no-index "torch>=2.4" 2>/dev/null \
-            || pip install --quiet torch --index-url "${AFINA_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}"
+        # A wheel pip already has at hand (its find-links) needs no network; torch's own
+        # dependencies come with afina's install below, from the usual index.
+        pip install --quiet --no-deps --no-index "torch>=2.4" 2>/dev/null \
+            || pip install --quiet --retries 1 --timeout 30 torch \
+                --index-url "${AFINA_TORCH_INDEX:-https://download.pytorch.org/whl/cpu}"
     fi
 fi
 

@@ -187,10 +187,10 @@ def test_later_whatsapp_export_of_the_same_chat_adds_only_new_messages(tmp_path)
     first.parent.mkdir()
     second.parent.mkdir()
     first.write_text("\n".join(lines[:10]) + "\n")
-    second.write_text("\n".join(lines[5:] + ["04/03/2024 09:00 - Ana: ok"]) + "\n")
+    second.write_text("\n".join([*lines[5:], "04/03/2024 09:00 - Ana: ok"]) + "\n")
     [a], _, _ = run(ws, first)
     [b], counts, integrity = run(ws, second)
-    assert (a.turns, b.turns, b.duplicates) == (10, 6, 5)
+    assert (a.turns, b.turns, b.duplicates) == (10, 6, 5) and integrity == "ok"
     assert counts == {"sources": 2, "conversations": 1, "turns": 16}
     with ws.open_store() as store:
         [conv] = store.conversations()
