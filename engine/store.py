@@ -304,12 +304,13 @@ class SourceWriter:
             (self._importer, key),
         ).fetchone()
         added = seen = 0
-        for batch in _rows(turns, conv_id, self.source_id, next_seq):
+        for plain, full in _rows(turns, conv_id, self.source_id, next_seq):
             before = db.total_changes
-            db.executemany(_INSERT_TURN, batch)
+            db.executemany(_INSERT_PLAIN_TURN, plain)
+            db.executemany(_INSERT_TURN, full)
             n = db.total_changes - before
             added += n
-            seen += len(batch) - n
+            seen += len(plain) + len(full) - n
         self.conversations += 1
         self.turns += added
         self.duplicates += seen
@@ -356,9 +357,15 @@ _INSERT_TURN = (
 )
 
 
+_INSERT_PLAIN_TURN = (
+    "INSERT OR IGNORE INTO turns (conversation_id, seq, minute, key, speaker, text, ts,"
+    " source_id, place) VALUES (?,?,?,?,?,?,?,?,?)"
+)
+
+
 def _rows(
     turns: Iterable[Turn], conv_id: int, source_id: int, first_seq: int
-) -> Iterator[list[tuple[object, ...]]]:
+) -> Iterator[tuple[list[tuple[object, ...]], list[tuple[object, ...]]]]:
     """Turn rows in batches, each with a stable key, in constant memory.
 
     Turns without an id are keyed by content. With a timestamp: (speaker, time, text) plus
@@ -369,8 +376,11 @@ def _rows(
 
     This loop runs once per message of every import (a million for a big WhatsApp chat),
     so it avoids per-turn calls where it can: ASCII text is NFC already, and speakers repeat.
+    Most chat messages have no role, reply, thread, alternatives or meta; they go in a
+    batch of their own whose INSERT binds only the filled columns (a quarter less work).
     """
-    batch: list[tuple[object, ...]] = []
+    plain: list[tuple[object, ...]] = []  # rows whose optional columns are all empty
+    full: list[tuple[object, ...]] = []
     seen: dict[int, int] = {}
     speakers: dict[str, str] = {}
     group_ts: str | None = None
@@ -378,6 +388,9 @@ def _rows(
     previous = 0
     digest = hashlib.blake2b
     for seq, t in enumerate(turns, first_seq):
+        if len(plain) + len(full) >= _BATCH:
+            yield plain, full
+            plain, full = [], []
         text = t.text if t.text.isascii() else nfc(t.text)
         speaker = speakers.get(t.speaker)
         if speaker is None:
@@ -399,7 +412,10 @@ def _rows(
             key = _hash64("p", str(content), str(previous))
         previous = content
         alternatives = t.alternatives
-        batch.append(
+        if not (t.role or t.reply_to or t.thread or alternatives or t.meta):
+            plain.append((conv_id, seq, minute, key, speaker, text, ts, source_id, t.place))
+            continue
+        full.append(
             (
                 conv_id,
                 seq,
@@ -417,8 +433,5 @@ def _rows(
                 t.place,
             )
         )
-        if len(batch) >= _BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+    if plain or full:
+        yield plain, full
