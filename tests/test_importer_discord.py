@@ -15,15 +15,35 @@ from afina.plugins.importers.tabular import CSVImporter
 
 
 def author(uid: str, name: str, nickname: str | None = None, bot: bool = False) -> dict:
-    return {"id": uid, "name": name, "discriminator": "0000", "nickname": nickname,
-            "color": None, "isBot": bot, "roles": [], "avatarUrl": "https://cdn/x.png"}
+    return {
+        "id": uid,
+        "name": name,
+        "discriminator": "0000",
+        "nickname": nickname,
+        "color": None,
+        "isBot": bot,
+        "roles": [],
+        "avatarUrl": "https://cdn/x.png",
+    }
 
 
 def message(mid: str, kind: str, content: str, who: dict, **extra: object) -> dict:
-    return {"id": mid, "type": kind, "timestamp": "2023-03-01T10:00:00.123+00:00",
-            "timestampEdited": None, "callEndedTimestamp": None, "isPinned": False,
-            "content": content, "author": who, "attachments": [], "embeds": [], "stickers": [],
-            "reactions": [], "mentions": [], **extra}
+    return {
+        "id": mid,
+        "type": kind,
+        "timestamp": "2023-03-01T10:00:00.123+00:00",
+        "timestampEdited": None,
+        "callEndedTimestamp": None,
+        "isPinned": False,
+        "content": content,
+        "author": who,
+        "attachments": [],
+        "embeds": [],
+        "stickers": [],
+        "reactions": [],
+        "mentions": [],
+        **extra,
+    }
 
 
 ANA = author("111", "ana", "Ana")
@@ -32,18 +52,36 @@ BOT = author("333", "helper", "Helper", bot=True)
 
 EXPORT = {
     "guild": {"id": "900", "name": "Suporte", "iconUrl": "https://cdn/g.png"},
-    "channel": {"id": "901", "type": "GuildTextChat", "categoryId": "1", "category": "Geral",
-                "name": "ajuda", "topic": None},
+    "channel": {
+        "id": "901",
+        "type": "GuildTextChat",
+        "categoryId": "1",
+        "category": "Geral",
+        "name": "ajuda",
+        "topic": None,
+    },
     "dateRange": {"after": None, "before": None},
     "exportedAt": "2023-03-02T00:00:00+00:00",
     "messages": [
         message("1", "GuildMemberJoin", "Joined the server.", BOB),
         message("2", "Default", "Como faço login?", BOB),
-        message("3", "Reply", "Pelo menu Conta.", ANA, reference={"messageId": "2",
-                                                                  "channelId": "901"}),
-        message("4", "Default", "", BOB, attachments=[
-            {"id": "a", "url": "https://cdn/att/erro.png", "fileName": "erro.png",
-             "fileSizeBytes": 10}]),
+        message(
+            "3", "Reply", "Pelo menu Conta.", ANA, reference={"messageId": "2", "channelId": "901"}
+        ),
+        message(
+            "4",
+            "Default",
+            "",
+            BOB,
+            attachments=[
+                {
+                    "id": "a",
+                    "url": "https://cdn/att/erro.png",
+                    "fileName": "erro.png",
+                    "fileSizeBytes": 10,
+                }
+            ],
+        ),
         message("5", "Default", "", BOT, embeds=[{"title": "Status", "description": "Tudo ok"}]),
         message("6", "ChannelPinnedMessage", "Pinned a message.", ANA),
         message("7", "GuildMemberJoin", "Joined the server.", ANA),
@@ -75,8 +113,10 @@ def test_reads_channel_with_replies_and_attachments(tmp_path):
     reasons = {s.reason for s in r.skips}
     assert {s.reason: s.count for s in r.skips}["GuildMemberJoin notice"] == 2
     assert reasons == {
-        "GuildMemberJoin notice", "ChannelPinnedMessage notice",
-        "message without text or attachments", "message is not an object",
+        "GuildMemberJoin notice",
+        "ChannelPinnedMessage notice",
+        "message without text or attachments",
+        "message is not an object",
     }
 
 
@@ -128,7 +168,8 @@ def test_reads_csv_with_local_dates(tmp_path):
     assert [t.place for t in turns] == ["line 2", "line 3", "line 6", "line 7"]
     assert turns[0].meta == {"author_id": "222"}
     assert {s.reason for s in r.skips} == {
-        "date not understood, turn kept without it", "message without text or attachments",
+        "date not understood, turn kept without it",
+        "message without text or attachments",
     }
 
 
@@ -159,7 +200,7 @@ def test_sniff_does_not_claim_other_formats(tmp_path, name):
 
 
 def test_sniff_never_raises_on_binary(tmp_path):
-    f = make_file(tmp_path, "x.json", b"\x00\xff{\"guild\": {\xfe")
+    f = make_file(tmp_path, "x.json", b'\x00\xff{"guild": {\xfe')
     assert DiscordJSONImporter().sniff(f) == 0.0
     assert DiscordCSVImporter().sniff(make_file(tmp_path, "e.csv", b"")) == 0.0
 
@@ -175,7 +216,7 @@ def test_garbled_json_and_csv_never_crash(tmp_path_factory, data):
     garbled = doc[:start] + noise + doc[end:]
     for importer, name, text in (
         (DiscordJSONImporter, "g.json", garbled),
-        (DiscordCSVImporter, "g.csv", CSV[:start % len(CSV)] + noise + CSV[end % len(CSV):]),
+        (DiscordCSVImporter, "g.csv", CSV[: start % len(CSV)] + noise + CSV[end % len(CSV) :]),
     ):
         f = make_file(tmp, name, text.encode("utf-8", "surrogatepass"))
         assert 0.0 <= importer().sniff(f) <= 1.0
@@ -183,8 +224,11 @@ def test_garbled_json_and_csv_never_crash(tmp_path_factory, data):
             read_with(importer, f)
     # valid JSON with wrongly typed fields is read, never a TypeError
     wrong = data.draw(st.sampled_from([None, 3, "x", [], {}, [1], {"id": []}]))
-    field = data.draw(st.sampled_from(["author", "attachments", "reference", "embeds", "type",
-                                       "content", "timestamp", "id"]))
+    field = data.draw(
+        st.sampled_from(
+            ["author", "attachments", "reference", "embeds", "type", "content", "timestamp", "id"]
+        )
+    )
     msg = dict(EXPORT["messages"][2], **{field: wrong})
     f = make_file(tmp, "w.json", json.dumps(dict(EXPORT, messages=[msg], channel=wrong)))
     read_with(DiscordJSONImporter, f)

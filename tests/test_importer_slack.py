@@ -24,35 +24,98 @@ USERS = [
 CHANNELS = [{"id": "C1", "name": "general"}, {"id": "C2", "name": "random"}]
 
 GENERAL_DAY1 = [
-    {"type": "message", "subtype": "channel_join", "user": "U1", "text": "<@U1> has joined",
-     "ts": "1700000000.000100"},
-    {"type": "message", "subtype": "channel_join", "user": "U2", "text": "<@U2> has joined",
-     "ts": "1700000001.000100"},
-    {"type": "message", "user": "U1", "ts": "1700000010.000200",
-     "text": "Oi <@U2>, veja <https://example.com/doc|o guia> e <#C2|random> &amp; <https://x.org>"},
+    {
+        "type": "message",
+        "subtype": "channel_join",
+        "user": "U1",
+        "text": "<@U1> has joined",
+        "ts": "1700000000.000100",
+    },
+    {
+        "type": "message",
+        "subtype": "channel_join",
+        "user": "U2",
+        "text": "<@U2> has joined",
+        "ts": "1700000001.000100",
+    },
+    {
+        "type": "message",
+        "user": "U1",
+        "ts": "1700000010.000200",
+        "text": "Oi <@U2>, veja <https://example.com/doc|o guia> e <#C2|random> &amp; <https://x.org>",
+    },
     # a thread root with two replies, one of them on the next day
-    {"type": "message", "user": "U2", "ts": "1700000020.000300", "thread_ts": "1700000020.000300",
-     "reply_count": 2, "text": "Como eu configuro o VPN?"},
-    {"type": "message", "user": "U1", "ts": "1700000030.000400", "thread_ts": "1700000020.000300",
-     "parent_user_id": "U2", "text": "Use o cliente &lt;openvpn&gt;"},
-    {"type": "message", "subtype": "channel_topic", "user": "U1", "text": "set the topic",
-     "ts": "1700000040.000500"},
-    {"type": "message", "subtype": "bot_message", "username": "deploybot", "bot_id": "B1",
-     "text": "deployed v1.2", "ts": "1700000050.000600"},
-    {"type": "message", "subtype": "bot_message", "bot_id": "B2", "text": "",
-     "ts": "1700000060.000700"},
-    {"type": "message", "subtype": "bot_message", "bot_id": "B3", "text": "",
-     "attachments": [{"fallback": "Build #7 passed", "color": "good"}],
-     "ts": "1700000070.000800"},
-    {"type": "message", "subtype": "file_share", "user": "U3", "ts": "1700000080.000900",
-     "text": "aqui está", "files": [{"id": "F1", "name": "relatorio.pdf"}]},
+    {
+        "type": "message",
+        "user": "U2",
+        "ts": "1700000020.000300",
+        "thread_ts": "1700000020.000300",
+        "reply_count": 2,
+        "text": "Como eu configuro o VPN?",
+    },
+    {
+        "type": "message",
+        "user": "U1",
+        "ts": "1700000030.000400",
+        "thread_ts": "1700000020.000300",
+        "parent_user_id": "U2",
+        "text": "Use o cliente &lt;openvpn&gt;",
+    },
+    {
+        "type": "message",
+        "subtype": "channel_topic",
+        "user": "U1",
+        "text": "set the topic",
+        "ts": "1700000040.000500",
+    },
+    {
+        "type": "message",
+        "subtype": "bot_message",
+        "username": "deploybot",
+        "bot_id": "B1",
+        "text": "deployed v1.2",
+        "ts": "1700000050.000600",
+    },
+    {
+        "type": "message",
+        "subtype": "bot_message",
+        "bot_id": "B2",
+        "text": "",
+        "ts": "1700000060.000700",
+    },
+    {
+        "type": "message",
+        "subtype": "bot_message",
+        "bot_id": "B3",
+        "text": "",
+        "attachments": [{"fallback": "Build #7 passed", "color": "good"}],
+        "ts": "1700000070.000800",
+    },
+    {
+        "type": "message",
+        "subtype": "file_share",
+        "user": "U3",
+        "ts": "1700000080.000900",
+        "text": "aqui está",
+        "files": [{"id": "F1", "name": "relatorio.pdf"}],
+    },
     "not a message",
 ]
 GENERAL_DAY2 = [
-    {"type": "message", "user": "U2", "ts": "1700090000.000100",
-     "thread_ts": "1700000020.000300", "text": "Funcionou, obrigado!"},
-    {"type": "message", "user": "U9", "ts": "1700090010.000200", "text": "quem sou eu?",
-     "user_profile": {"real_name": "Visitante"}},
+    {
+        "type": "message",
+        "user": "U2",
+        "ts": "1700090000.000100",
+        "thread_ts": "1700000020.000300",
+        "text": "Funcionou, obrigado!",
+    },
+    {
+        "type": "message",
+        "user": "U9",
+        "ts": "1700090010.000200",
+        "text": "quem sou eu?",
+        "user_profile": {"real_name": "Visitante"},
+    },
 ]
 
 
@@ -62,9 +125,14 @@ def write_export(root: Path, extra: dict[str, object] | None = None) -> Path:
         "channels.json": CHANNELS,
         "general/2023-11-14.json": GENERAL_DAY1,
         "general/2023-11-15.json": GENERAL_DAY2,
-        "random/2023-11-14.json": [{"type": "message", "user": "U3",
-                                    "text": "olá <!here|here> <mailto:a@b.com|a@b.com> <#C1>",
-                                    "ts": "1700000005.000001"}],
+        "random/2023-11-14.json": [
+            {
+                "type": "message",
+                "user": "U3",
+                "text": "olá <!here|here> <mailto:a@b.com|a@b.com> <#C1>",
+                "ts": "1700000005.000001",
+            }
+        ],
         **(extra or {}),
     }
     for name, content in files.items():
@@ -89,7 +157,9 @@ def test_reads_channels_days_and_threads(tmp_path):
     r = read_with(SlackImporter, tree)
     keys = [c.key for c in r.conversations]
     assert keys == [
-        "general/2023-11-14", "general/1700000020.000300", "general/2023-11-15",
+        "general/2023-11-14",
+        "general/1700000020.000300",
+        "general/2023-11-15",
         "random/2023-11-14",
     ]
     day1, thread, day2, random = r.turns
@@ -109,7 +179,9 @@ def test_reads_channels_days_and_threads(tmp_path):
     assert day1[3].text == "aqui está\n[file: relatorio.pdf]" and day1[3].speaker == "cris"
     # the thread spans both days, replies point at the root
     assert [t.text for t in thread] == [
-        "Como eu configuro o VPN?", "Use o cliente <openvpn>", "Funcionou, obrigado!",
+        "Como eu configuro o VPN?",
+        "Use o cliente <openvpn>",
+        "Funcionou, obrigado!",
     ]
     assert {t.thread for t in thread} == {"1700000020.000300"}
     assert [t.reply_to for t in thread] == [None, "1700000020.000300", "1700000020.000300"]
@@ -143,10 +215,12 @@ def test_zip_wrapping_a_folder_with_dms_and_group_dms(tmp_path):
         "ws/users.json": USERS,
         "ws/channels.json": [],
         "ws/dms.json": [{"id": "D1", "members": ["U1", "U2"]}],
-        "ws/mpims.json": [{"id": "G1", "name": "mpdm-ana--bob--cris-1",
-                           "members": ["U1", "U2", "U3"]}],
-        "ws/D1/2023-11-14.json": [{"type": "message", "user": "U1", "text": "oi",
-                                   "ts": "1700000000.1"}],
+        "ws/mpims.json": [
+            {"id": "G1", "name": "mpdm-ana--bob--cris-1", "members": ["U1", "U2", "U3"]}
+        ],
+        "ws/D1/2023-11-14.json": [
+            {"type": "message", "user": "U1", "text": "oi", "ts": "1700000000.1"}
+        ],
         "ws/mpdm-ana--bob--cris-1/2023-11-14.json": [
             {"type": "message", "user": "U3", "text": "todos aqui?", "ts": "1700000000.2"},
         ],
@@ -197,9 +271,29 @@ def test_day_files_without_listings_still_read(tmp_path):
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["ts", "thread_ts", "text", "user", "subtype", "attachments", "files",
-                         "reply_count", "bot_id", "name", "id", "members"]), inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "ts",
+                    "thread_ts",
+                    "text",
+                    "user",
+                    "subtype",
+                    "attachments",
+                    "files",
+                    "reply_count",
+                    "bot_id",
+                    "name",
+                    "id",
+                    "members",
+                ]
+            ),
+            inner,
+            max_size=5,
+        )
+    ),
     max_leaves=12,
 )
 
@@ -236,11 +330,17 @@ def test_real_export(chatlogs):
     # 158 messages: 147 turns, 8 channel_join and 3 bot_add notices
     assert len(r.conversations) == 16 and len(turns) == 147
     assert sorted((s.reason, s.count) for s in r.skips) == [
-        ("bot_add notice", 3), ("channel_join notice", 8),
+        ("bot_add notice", 3),
+        ("channel_join notice", 8),
     ]
     speakers = Counter(t.speaker for t in turns)
-    assert speakers == {"github": 94, "Hamza Faran": 33, "Hermione Granger": 14,
-                        "Harry Potter": 5, "heroeshannibal": 1}
+    assert speakers == {
+        "github": 94,
+        "Hamza Faran": 33,
+        "Hermione Granger": 14,
+        "Harry Potter": 5,
+        "heroeshannibal": 1,
+    }
     assert sum(1 for t in turns if t.meta.get("bot")) == 94
     first = r.turns[0][0]
     assert first.text.startswith("@Harry Potter: Created an issue")
