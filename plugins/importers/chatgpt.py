@@ -24,8 +24,8 @@ from typing import Any, ClassVar, cast
 
 from afina.engine.ingest.contract import HAS_ROLES, STREAMS, Importer, as_file
 from afina.engine.ingest.inputs import InputItem
-from afina.engine.ingest.jsonio import checked_records, first_char
-from afina.engine.ingest.textio import TextStats, head_text, repairs
+from afina.engine.ingest.jsonio import checked_records, json_head
+from afina.engine.ingest.textio import TextStats, repairs
 from afina.engine.types import ROLES, Conversation, ImportItem, Role, Skip, Turn
 from afina.plugins.importers._tree import MessageTree
 
@@ -60,13 +60,7 @@ class ChatGPTImporter(Importer):
     extensions: ClassVar[tuple[str, ...]] = (".json",)
 
     def sniff(self, item: InputItem) -> float:
-        try:
-            file = as_file(item)
-            if first_char(file) not in ("[", "{"):
-                return 0.0
-            head = head_text(file)
-        except Exception:  # sniff must never raise, whatever the input
-            return 0.0
+        head = json_head(item)
         if not _MAPPING.search(head):
             return 0.0
         if _CURRENT_NODE.search(head):

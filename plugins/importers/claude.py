@@ -28,8 +28,8 @@ from typing import Any, ClassVar
 
 from afina.engine.ingest.contract import HAS_ROLES, STREAMS, Importer, as_file
 from afina.engine.ingest.inputs import InputItem
-from afina.engine.ingest.jsonio import checked_records, first_char
-from afina.engine.ingest.textio import TextStats, head_text, repairs
+from afina.engine.ingest.jsonio import checked_records, json_head
+from afina.engine.ingest.textio import TextStats, repairs
 from afina.engine.types import Conversation, ImportItem, Role, Skip, Turn
 from afina.plugins.importers._tree import MessageTree
 
@@ -54,13 +54,7 @@ class ClaudeImporter(Importer):
     extensions: ClassVar[tuple[str, ...]] = (".json",)
 
     def sniff(self, item: InputItem) -> float:
-        try:
-            file = as_file(item)
-            if first_char(file) not in ("[", "{"):
-                return 0.0
-            head = head_text(file)
-        except Exception:  # sniff must never raise, whatever the input
-            return 0.0
+        head = json_head(item)
         if not _CHAT_MESSAGES.search(head):
             return 0.0
         if _SENDER.search(head) or _EMPTY_MESSAGES.search(head):
@@ -294,8 +288,14 @@ def _parse_time(value: Any) -> datetime | None:
         tz = timezone(sign * offset)
     try:
         return datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
-            int((fraction or "0")[:6].ljust(6, "0")), tzinfo=tz,
+            int(year),
+            int(month),
+            int(day),
+            int(hour),
+            int(minute),
+            int(second or 0),
+            int((fraction or "0")[:6].ljust(6, "0")),
+            tzinfo=tz,
         )
     except ValueError:
         return None

@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 
 from afina.engine.ingest.contract import HAS_ROLES, Importer, as_file
 from afina.engine.ingest.inputs import InputItem
-from afina.engine.ingest.jsonio import first_char, iter_json_items
-from afina.engine.ingest.textio import TextStats, head_text, repairs
+from afina.engine.ingest.jsonio import iter_json_items, json_head
+from afina.engine.ingest.textio import TextStats, repairs
 from afina.engine.types import Conversation, ImportItem, Skip, Turn
 
 ROLE_OF = {
@@ -41,10 +41,7 @@ class ShareGPTImporter(Importer):
     extensions: ClassVar[tuple[str, ...]] = (".json",)
 
     def sniff(self, item: InputItem) -> float:
-        file = as_file(item)
-        if first_char(file) not in "[{" or not first_char(file):
-            return 0.0
-        return 0.9 if _HEAD.search(head_text(file)) else 0.0
+        return 0.9 if _HEAD.search(json_head(item)) else 0.0
 
     def read(self, item: InputItem, options: Mapping[str, Any]) -> Iterator[ImportItem]:
         file = as_file(item)

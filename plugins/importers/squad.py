@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import HAS_ROLES, Importer
 from afina.engine.ingest.inputs import InputFile, InputItem
-from afina.engine.ingest.jsonio import first_char, load_json
-from afina.engine.ingest.textio import TextStats, head_text, repairs
+from afina.engine.ingest.jsonio import json_head, load_json
+from afina.engine.ingest.textio import TextStats, repairs
 from afina.engine.types import Conversation, ImportItem, Skip, Turn
 
 _PARAGRAPHS = re.compile(r'"paragraphs"\s*:\s*\[')
@@ -31,14 +31,8 @@ class SquadImporter(Importer):
     extensions: ClassVar[tuple[str, ...]] = (".json",)
 
     def sniff(self, item: InputItem) -> float:
-        if not isinstance(item, InputFile):
-            return 0.0
-        try:
-            start = first_char(item)
-            head = head_text(item)
-        except (OSError, ParseError):
-            return 0.0
-        if start != "{" or not _PARAGRAPHS.search(head) or not _QA.search(head):
+        head = json_head(item)
+        if not head.startswith("{") or not _PARAGRAPHS.search(head) or not _QA.search(head):
             return 0.0
         return 0.9
 

@@ -17,8 +17,8 @@ from typing import Any, ClassVar
 from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import HAS_ROLES, Importer
 from afina.engine.ingest.inputs import InputFile, InputItem
-from afina.engine.ingest.jsonio import first_char, iter_json_items
-from afina.engine.ingest.textio import TextStats, head_text, repairs
+from afina.engine.ingest.jsonio import iter_json_items, json_head
+from afina.engine.ingest.textio import TextStats, repairs
 from afina.engine.types import Conversation, ImportItem, Role, Skip, Turn
 
 ROLE_OF: dict[str, Role] = {"customer": "user", "agent": "assistant", "action": "system"}
@@ -34,14 +34,8 @@ class SupportDialogsImporter(Importer):
     extensions: ClassVar[tuple[str, ...]] = (".json",)
 
     def sniff(self, item: InputItem) -> float:
-        if not isinstance(item, InputFile):
-            return 0.0
-        try:
-            start = first_char(item)
-            head = head_text(item)
-        except (OSError, ParseError):
-            return 0.0
-        if start not in ("{", "[") or not _CONVO_ID.search(head) or not _TURNS.search(head):
+        head = json_head(item)
+        if not _CONVO_ID.search(head) or not _TURNS.search(head):
             return 0.0
         return 0.9
 
