@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -160,15 +160,26 @@ class Store:
         found = row.fetchone()
         return Source(*found) if found else None
 
-    def begin_source(self, path: str, sha256: str, importer: str, size: int) -> SourceWriter:
-        """Start recording a source; call inside :meth:`transaction` so a failure leaves nothing."""
+    def begin_source(
+        self,
+        path: str,
+        sha256: str,
+        importer: str,
+        size: int,
+        should_stop: Callable[[], bool] = lambda: False,
+    ) -> SourceWriter:
+        """Start recording a source; call inside :meth:`transaction` so a failure leaves nothing.
+
+        ``should_stop`` is polled between batches of turns; when it says yes the writer
+        raises :class:`Stopped`, and the transaction rolls the source back.
+        """
         cur = self._db.execute(
             "INSERT INTO sources (path, sha256, importer, imported_at, size)"
             " VALUES (?, ?, ?, ?, ?)",
             (path, sha256, importer, _now(), size),
         )
         assert cur.lastrowid is not None
-        return SourceWriter(self._db, cur.lastrowid, importer, sha256)
+        return SourceWriter(self._db, cur.lastrowid, importer, sha256, should_stop)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -260,14 +271,26 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
+class Stopped(Exception):
+    """Raised by a SourceWriter when its ``should_stop`` says so, to roll the source back."""
+
+
 class SourceWriter:
     """Adds one source's conversations; the caller's transaction makes it all or nothing."""
 
-    def __init__(self, db: sqlite3.Connection, source_id: int, importer: str, sha256: str) -> None:
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        source_id: int,
+        importer: str,
+        sha256: str,
+        should_stop: Callable[[], bool],
+    ) -> None:
         self._db = db
         self.source_id = source_id
         self._importer = importer
         self._sha = sha256
+        self._should_stop = should_stop
         self.conversations = 0
         self.turns = 0
         self.duplicates = 0
@@ -305,6 +328,8 @@ class SourceWriter:
         ).fetchone()
         added = seen = 0
         for plain, full in _rows(turns, conv_id, self.source_id, next_seq):
+            if self._should_stop():
+                raise Stopped
             before = db.total_changes
             db.executemany(_INSERT_PLAIN_TURN, plain)
             db.executemany(_INSERT_TURN, full)

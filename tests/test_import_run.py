@@ -196,3 +196,23 @@ def test_later_whatsapp_export_of_the_same_chat_adds_only_new_messages(tmp_path)
         [conv] = store.conversations()
         texts = [t.text for t in store.turns(conv.id)]
     assert texts == [line.split(": ", 1)[1] for line in lines] + ["ok"]
+
+
+def test_stopping_inside_one_long_chat_rolls_it_back(tmp_path):
+    ws, _ = init_workspace(tmp_path / "ws")
+    chat = tmp_path / "WhatsApp Chat with Ana.txt"
+    chat.write_text("".join(f"01/03/2024 10:00 - Ana: message {i}\n" for i in range(10_000)))
+    calls: list[int] = []
+
+    def stop_after_first_batch() -> bool:
+        calls.append(1)
+        return len(calls) > 2  # the check before the file, then one batch of turns
+
+    with ws.open_store() as store:
+        summaries = import_candidates(
+            store,
+            Sniffer().candidates([chat]),
+            progress=Progress(should_stop=stop_after_first_batch),
+        )
+        assert [s.status for s in summaries] == ["stopped"]
+        assert store.counts()["turns"] == 0

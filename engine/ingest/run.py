@@ -16,7 +16,7 @@ from typing import Any, Literal
 from afina.engine.errors import AfinaError, ParseError
 from afina.engine.ingest.discover import Candidate
 from afina.engine.ingest.inputs import InputFile
-from afina.engine.store import Store
+from afina.engine.store import Stopped, Store
 from afina.engine.types import Conversation, Repair, Skip
 
 Status = Literal["imported", "unchanged", "skipped", "refused", "stopped"]
@@ -52,12 +52,9 @@ class Progress:
     on_start: Callable[[str, int], None] = lambda path, size: None
     on_bytes: Callable[[int], None] = lambda n: None
     on_done: Callable[[FileSummary], None] = lambda summary: None
-    # Polled between conversations: a file stopped part-way rolls back and is "stopped".
+    # Polled between files and between batches of turns: a file stopped part-way rolls back
+    # and is "stopped", even in the middle of a million-message chat.
     should_stop: Callable[[], bool] = lambda: False
-
-
-class _Stopped(Exception):
-    pass
 
 
 def import_candidates(
@@ -112,12 +109,12 @@ def _import_one(
         f.progress = progress.on_bytes
     try:
         with store.transaction():
-            writer = store.begin_source(cand.display, sha, importer.name, cand.item.size)
+            writer = store.begin_source(
+                cand.display, sha, importer.name, cand.item.size, progress.should_stop
+            )
             notes: list[tuple[str, str]] = []
             for item in importer.read(cand.item, resolved):
                 if isinstance(item, Conversation):
-                    if progress.should_stop():
-                        raise _Stopped
                     writer.add_conversation(item)
                 elif isinstance(item, Skip):
                     writer.note("skip", item.place, item.reason, item.count)
@@ -129,7 +126,7 @@ def _import_one(
                     if len(notes) < MAX_REASONS:
                         notes.append((item.place, f"{item.what} ({item.count})"))
             writer.finish()
-    except _Stopped:
+    except Stopped:
         return FileSummary(cand.display, "stopped", importer.name, reason="stopped; nothing kept")
     except ParseError as e:
         return FileSummary(cand.display, "refused", importer.name, reason=str(e))
