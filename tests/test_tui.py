@@ -166,7 +166,7 @@ async def test_import_scan_preview_import_and_refresh_home(ws: Workspace) -> Non
         await settle(pilot)
         table = screen.query_one(CandidateTable)
         assert table.row_count == 1
-        assert [cell(table, 0, c) for c in (0, 2, 3, 4)] == [
+        assert [cell(table, 0, c) for c in (4, 0, 1, 2)] == [
             "chats/sample.json", "sharegpt", "0.90", "ready",
         ]
         preview = plain(screen.query_one("#preview-body", Static))
@@ -212,12 +212,13 @@ async def test_import_explains_what_it_skips(ws: Workspace) -> None:
         await pilot.press("i", *"mixed", "enter")
         await settle(pilot)
         table = app.screen.query_one(CandidateTable)
-        reasons = {cell(table, r, 0): cell(table, r, 4) for r in range(table.row_count)}
+        # Paths are shown relative to the folder that was scanned.
+        reasons = {cell(table, r, 4): cell(table, r, 2) for r in range(table.row_count)}
         assert reasons == {
-            "mixed/broken.json": "ready",
-            "mixed/notes.txt": "empty file",
-            "mixed/photo.jpg": "media file",
-            "mixed/sample.json": "ready",
+            "broken.json": "ready",
+            "notes.txt": "empty file",
+            "photo.jpg": "media file",
+            "sample.json": "ready",
         }
         # The first row is the broken file: its preview says what is wrong instead of failing.
         preview = plain(app.screen.query_one("#preview-body", Static))

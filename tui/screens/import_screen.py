@@ -126,7 +126,7 @@ class ImportScreen(AfinaScreen):
         path = path if path.is_absolute() else Path.cwd() / path
         self._scan += 1
         self._set_busy(scanning=True)
-        self.query_one(CandidateTable).reset()
+        self.query_one(CandidateTable).reset(path)
         self._show_summary(False)
         self.query_one("#progress-row").remove_class("active")
         self.query_one(PreviewView).note("")

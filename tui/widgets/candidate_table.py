@@ -11,6 +11,8 @@ from textual.widgets import DataTable
 from afina.engine.ingest.discover import Candidate
 from afina.tui.display import shown_path, size_text
 
+STATUS_WIDTH = 36
+
 
 class CandidateTable(DataTable[Text | str]):
     """Rows are keyed by the candidate's index in the scan, so a row finds its candidate."""
@@ -18,13 +20,17 @@ class CandidateTable(DataTable[Text | str]):
     def __init__(self, root: Path, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._root = root
+        self._scanned: Path | None = None
         self.candidates: list[Candidate] = []
 
     def on_mount(self) -> None:
-        self.add_columns("file", "size", "importer", "confidence", "status")
+        # The file goes last: a long path must not push the verdict off the screen.
+        self.add_columns("importer", "confidence", "status", "size", "file")
 
-    def reset(self) -> None:
+    def reset(self, scanned: Path | None = None) -> None:
+        """Empty the table; paths under ``scanned`` (a folder) are shown relative to it."""
         self.candidates = []
+        self._scanned = scanned if scanned is not None and scanned.is_dir() else None
         self.clear()
 
     def extend(self, found: Sequence[Candidate]) -> None:
@@ -34,13 +40,16 @@ class CandidateTable(DataTable[Text | str]):
             if cand.importer is not None:
                 importer, status = Text(cand.importer.name, style="green"), Text("ready")
             else:
-                importer, status = Text("-", style="dim"), Text(cand.reason or "", style="yellow")
+                # The full reason shows in the preview pane; the row keeps the file in view.
+                reason = cand.reason or ""
+                short = reason if len(reason) <= STATUS_WIDTH else reason[: STATUS_WIDTH - 1] + "…"
+                importer, status = Text("-", style="dim"), Text(short, style="yellow")
             self.add_row(
-                shown_path(cand.display, self._root),
-                size_text(cand.item.size),
                 importer,
                 f"{cand.confidence:.2f}",
                 status,
+                size_text(cand.item.size),
+                shown_path(cand.display, self._scanned or self._root),
                 key=str(index),
             )
 
