@@ -121,3 +121,39 @@ class StoredTurn:
     alternatives: tuple[str, ...]
     source_path: str
     place: str
+
+
+@dataclass(frozen=True, slots=True)
+class PairDraft:
+    """An instruction -> response pair as extraction makes it, before it is stored.
+
+    ``context`` holds the turns before the prompt, oldest first, as (role, text) with role
+    "user" or "assistant" from the pair's point of view. ``turn_ids`` are the stored turns
+    the prompt and response were built from (provenance).
+    """
+
+    conversation_id: int
+    prompt: str
+    response: str
+    context: tuple[tuple[str, str], ...] = ()
+    system: str | None = None
+    turn_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleHit:
+    """What a cleaning or quality rule found in a pair: the rule's name and a short detail."""
+
+    rule: str
+    detail: str
+    field: str = ""  # "prompt", "response", "context" or "" for the whole pair
+
+
+@dataclass(frozen=True, slots=True)
+class PIIFinding:
+    """A span of personal data in a text: its kind ("email", "cpf"...), where, and the value."""
+
+    kind: str
+    start: int
+    end: int
+    value: str

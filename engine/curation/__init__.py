@@ -1,0 +1,1 @@
+"""From conversations to reviewed pairs: extract, clean, scrub, dedupe, split, export."""
