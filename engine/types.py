@@ -157,3 +157,38 @@ class PIIFinding:
     start: int
     end: int
     value: str
+
+
+PairStatus = Literal["pending", "accepted", "rejected"]
+PAIR_STATUSES: tuple[str, ...] = ("pending", "accepted", "rejected")
+
+
+@dataclass(frozen=True, slots=True)
+class PairRow:
+    """A stored pair as a reviewer sees it: current text (edits applied) and review state."""
+
+    id: int
+    conversation_id: int
+    prompt: str
+    response: str
+    context: tuple[tuple[str, str], ...]
+    system: str | None
+    status: str
+    tags: tuple[str, ...]
+    note: str | None
+    edited: bool
+    split: str | None
+    turn_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PairFilter:
+    """Which pairs a listing or a bulk action covers; every field narrows, None means any."""
+
+    status: str | None = None
+    tag: str | None = None
+    source_id: int | None = None
+    conversation_id: int | None = None
+    rule: str | None = None
+    split: str | None = None
+    search: str | None = None

@@ -10,12 +10,13 @@ from pathlib import Path
 
 from afina.engine.errors import NotFound, WorkspaceError
 from afina.engine.store.common import now
+from afina.engine.store.pairs import PairsMixin
 from afina.engine.store.schema import MIGRATIONS, SCHEMA_VERSION, statements
 from afina.engine.store.writer import SourceWriter
 from afina.engine.types import ConversationInfo, Source, StoredTurn
 
 
-class Store:
+class Store(PairsMixin):
     def __init__(self, path: Path) -> None:
         self.path = path
         try:

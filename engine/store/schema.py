@@ -59,6 +59,68 @@ MIGRATIONS: tuple[str, ...] = (
     -- imported oldest first (random 64-bit keys alone make every insert a random write).
     CREATE UNIQUE INDEX turns_key ON turns(conversation_id, minute, key);
     """,
+    # 1 -> 2: pairs extracted from conversations, their review state and the append-only log
+    # of every review change (batches undo and redo as a whole), rule hits, personal data
+    # found (the values themselves only in pii_values, which no export reads), splits.
+    """
+    CREATE TABLE pairs (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+        key INTEGER NOT NULL UNIQUE,
+        prompt TEXT NOT NULL,
+        response TEXT NOT NULL,
+        context TEXT,
+        system TEXT,
+        turn_ids TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX pairs_conversation ON pairs(conversation_id);
+    CREATE TABLE pair_state (
+        pair_id INTEGER PRIMARY KEY REFERENCES pairs(id),
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'accepted', 'rejected')),
+        prompt TEXT,
+        response TEXT,
+        tags TEXT NOT NULL DEFAULT '',
+        note TEXT
+    );
+    CREATE INDEX pair_state_status ON pair_state(status);
+    CREATE TABLE review_batches (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('do', 'undo', 'redo')),
+        ref INTEGER REFERENCES review_batches(id),
+        action TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE review_ops (
+        id INTEGER PRIMARY KEY,
+        batch_id INTEGER NOT NULL REFERENCES review_batches(id),
+        pair_id INTEGER NOT NULL REFERENCES pairs(id),
+        field TEXT NOT NULL CHECK (field IN ('status', 'prompt', 'response', 'tags', 'note')),
+        before TEXT,
+        after TEXT
+    );
+    CREATE INDEX review_ops_batch ON review_ops(batch_id);
+    CREATE TABLE rule_hits (
+        pair_id INTEGER NOT NULL REFERENCES pairs(id),
+        rule TEXT NOT NULL,
+        field TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX rule_hits_pair ON rule_hits(pair_id);
+    CREATE INDEX rule_hits_rule ON rule_hits(rule);
+    CREATE TABLE pii_values (
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+        placeholder TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (conversation_id, placeholder)
+    );
+    CREATE TABLE splits (
+        conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id),
+        split TEXT NOT NULL CHECK (split IN ('train', 'validation', 'test'))
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
