@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
@@ -38,17 +38,19 @@ class PairsMixin:
 
     # -- adding -------------------------------------------------------------------------
 
-    def add_pairs(self, drafts: Iterable[PairDraft]) -> tuple[list[int], int]:
+    def add_pairs(
+        self, drafts: Sequence[PairDraft], keys: Sequence[int] | None = None
+    ) -> tuple[list[int], int]:
         """Store new pairs; returns the ids of those added and how many were already there.
 
-        A pair is known by its turns and text, so extracting again adds only new pairs.
+        A pair is known by its key (default :func:`pair_key`), so extracting again adds only
+        new pairs; pass the keys of the unscrubbed drafts when storing scrubbed ones.
         Call inside :meth:`transaction`.
         """
         added: list[int] = []
         existing = 0
         created = now()
-        for d in drafts:
-            key = hash64("pair", json.dumps(d.turn_ids), d.prompt, d.response)
+        for d, key in zip(drafts, keys or [pair_key(d) for d in drafts], strict=True):
             cur = self._db.execute(
                 "INSERT OR IGNORE INTO pairs (conversation_id, key, prompt, response, context,"
                 " system, turn_ids, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -149,11 +151,22 @@ class PairsMixin:
 
     # -- reviewing ----------------------------------------------------------------------
 
-    def review(self, changes: Sequence[Change], action: str) -> int:
-        """Apply changes as one batch in the log; returns how many values really changed."""
+    def review(
+        self,
+        changes: Sequence[Change],
+        action: str,
+        hits: Mapping[int, Sequence[RuleHit]] | None = None,
+    ) -> int:
+        """Apply changes as one batch in the log; returns how many values really changed.
+
+        ``hits`` (rule hits per pair) are recorded in the same transaction, so what a rule
+        found and what it did to the pair are never apart.
+        """
         for c in changes:
             _check(c)
         with self.transaction():
+            for pair_id, found in (hits or {}).items():
+                self.add_rule_hits(pair_id, found)
             batch = self._new_batch("do", None, action)
             return self._apply(batch, [(c.pair_id, c.field, c.value) for c in changes])
 
@@ -303,6 +316,13 @@ def _where(f: PairFilter) -> tuple[str, tuple[object, ...]]:
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)
 
 
+def pair_key(draft: PairDraft) -> int:
+    """What identifies a pair across extractions: its turns, context and text."""
+    return hash64(
+        "pair", json.dumps(draft.turn_ids), json.dumps(draft.context), draft.prompt, draft.response
+    )
+
+
 def _check(c: Change) -> None:
     if c.field not in REVIEW_FIELDS:
         raise AfinaError(
@@ -321,4 +341,4 @@ def tags_value(tags: Iterable[str]) -> str:
     return "," + ",".join(clean) + "," if clean else ""
 
 
-__all__ = ["REVIEW_FIELDS", "Change", "PairsMixin", "tags_value"]
+__all__ = ["REVIEW_FIELDS", "Change", "PairsMixin", "pair_key", "tags_value"]

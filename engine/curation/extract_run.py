@@ -1,0 +1,122 @@
+"""Extract pairs from a workspace's conversations into its store, with personal data scrubbed.
+
+The assistant is who the options say, or, per source, who ``guess_assistant`` finds. Each
+conversation gets its own Pseudonymizer, so the same e-mail is ``<EMAIL_1>`` throughout one
+conversation; the values behind the placeholders stay in the local store only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from afina.engine.curation.extract import ExtractOptions, Guess, extract_pairs, guess_assistant
+from afina.engine.curation.pii import Pseudonymizer, default_detectors
+from afina.engine.curation.pii_detectors import person_names
+from afina.engine.store import Store
+from afina.engine.store.pairs import pair_key
+from afina.engine.types import PairDraft, StoredTurn
+
+ALL = 10**9  # "no limit" for store listings
+
+
+@dataclass
+class ExtractReport:
+    conversations: int = 0
+    added: int = 0
+    existing: int = 0
+    pii: Counter[str] = field(default_factory=Counter)
+    # per source: the assistant used and, when guessed, how sure the guess was
+    assistants: dict[int, tuple[str, float | None]] = field(default_factory=dict)
+
+
+def extract_to_store(
+    store: Store,
+    options: ExtractOptions | None = None,
+    source_id: int | None = None,
+    scrub: bool = True,
+    allow: Sequence[str] = (),
+    on_conversation: Callable[[int], None] = lambda n: None,
+) -> ExtractReport:
+    """Extract and store the pairs of every conversation (or one source's)."""
+    report = ExtractReport()
+    sources = [source_id] if source_id is not None else [s.id for s in store.sources()]
+    for sid in sources:
+        convs = {c.id: store.turns(c.id) for c in store.conversations(sid, limit=ALL)}
+        if not convs:
+            continue
+        opts, guess = _options_for(options, convs)
+        report.assistants[sid] = (_who(opts), guess.confidence if guess else None)
+        with store.transaction():
+            for cid, turns in convs.items():
+                drafts = extract_pairs(turns, opts)
+                # Keys from the text as spoken: placeholders may be numbered differently
+                # another time, and the same pair must not come back as a new one.
+                keys = [pair_key(d) for d in drafts]
+                if scrub and drafts:
+                    drafts = _scrubbed(store, cid, turns, drafts, allow, report.pii)
+                added, existing = store.add_pairs(drafts, keys)
+                report.added += len(added)
+                report.existing += existing
+                report.conversations += 1
+                on_conversation(1)
+    return report
+
+
+def _options_for(
+    options: ExtractOptions | None, convs: dict[int, list[StoredTurn]]
+) -> tuple[ExtractOptions, Guess | None]:
+    if options is not None and (options.assistant_role or options.assistant_speakers):
+        return options, None
+    guess = guess_assistant(convs)
+    guessed = guess.options()
+    if options is None:
+        return guessed, guess
+    # Keep the person's other choices (multi-turn, system prompt); only "who" is guessed.
+    return replace(
+        options,
+        assistant_role=guessed.assistant_role,
+        assistant_speakers=guessed.assistant_speakers,
+    ), guess
+
+
+def _who(opts: ExtractOptions) -> str:
+    if opts.assistant_role:
+        return f"role {opts.assistant_role}"
+    return ", ".join(opts.assistant_speakers)
+
+
+def _scrubbed(
+    store: Store,
+    conversation_id: int,
+    turns: Sequence[StoredTurn],
+    drafts: Iterable[PairDraft],
+    allow: Sequence[str],
+    found: Counter[str],
+) -> list[PairDraft]:
+    people = person_names({t.speaker for t in turns})
+    known = store.pii_values(conversation_id)
+    mapping = {value: ph for ph, (_, value) in known.items()}
+    pseudo = Pseudonymizer(default_detectors(people), allow=allow, mapping=mapping)
+    values: dict[str, tuple[str, str]] = {}
+
+    def clean(text: str) -> str:
+        new, findings = pseudo.scrub(text)
+        for f in findings:
+            values[pseudo.placeholder(f)] = (f.kind, f.value)
+            found[f.kind] += 1
+        return new
+
+    out = [
+        replace(
+            d,
+            prompt=clean(d.prompt),
+            response=clean(d.response),
+            context=tuple((role, clean(text)) for role, text in d.context),
+            system=clean(d.system) if d.system else d.system,
+        )
+        for d in drafts
+    ]
+    store.keep_pii_values(conversation_id, values)
+    return out
