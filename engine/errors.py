@@ -67,3 +67,9 @@ class NotFound(AfinaError):
     """An id (source, conversation, run) that the workspace does not have."""
 
     exit_code = 2
+
+
+class UsageError(AfinaError):
+    """A command asked for something it cannot do as given (a missing target, a bad value)."""
+
+    exit_code = 2

@@ -8,8 +8,9 @@ conversation; the values behind the placeholders stay in the local store only.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from afina.engine.curation.extract import ExtractOptions, Guess, extract_pairs, guess_assistant
 from afina.engine.curation.pii import Pseudonymizer, default_detectors
@@ -38,15 +39,20 @@ def extract_to_store(
     scrub: bool = True,
     allow: Sequence[str] = (),
     on_conversation: Callable[[int], None] = lambda n: None,
+    guessed: Mapping[str, Any] | None = None,
 ) -> ExtractReport:
-    """Extract and store the pairs of every conversation (or one source's)."""
+    """Extract and store the pairs of every conversation (or one source's).
+
+    Without ``options`` the assistant is guessed per source, and ``guessed`` holds the other
+    extraction settings (multi_turn, context_turns, system_prompt...) to use with the guess.
+    """
     report = ExtractReport()
     sources = [source_id] if source_id is not None else [s.id for s in store.sources()]
     for sid in sources:
         convs = {c.id: store.turns(c.id) for c in store.conversations(sid, limit=ALL)}
         if not convs:
             continue
-        opts, guess = _options_for(options, convs)
+        opts, guess = _options_for(options, convs, guessed or {})
         report.assistants[sid] = (_who(opts), guess.confidence if guess else None)
         with store.transaction():
             for cid, turns in convs.items():
@@ -65,20 +71,13 @@ def extract_to_store(
 
 
 def _options_for(
-    options: ExtractOptions | None, convs: dict[int, list[StoredTurn]]
+    options: ExtractOptions | None, convs: dict[int, list[StoredTurn]], guessed: Mapping[str, Any]
 ) -> tuple[ExtractOptions, Guess | None]:
-    if options is not None and (options.assistant_role or options.assistant_speakers):
+    """The options given, or the guess of who the assistant is with ``guessed`` settings."""
+    if options is not None:
         return options, None
     guess = guess_assistant(convs)
-    guessed = guess.options()
-    if options is None:
-        return guessed, guess
-    # Keep the person's other choices (multi-turn, system prompt); only "who" is guessed.
-    return replace(
-        options,
-        assistant_role=guessed.assistant_role,
-        assistant_speakers=guessed.assistant_speakers,
-    ), guess
+    return guess.options(**guessed), guess
 
 
 def _who(opts: ExtractOptions) -> str:
