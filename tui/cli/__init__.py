@@ -41,9 +41,9 @@ def cli(ctx: click.Context, workspace: Path | None) -> None:
 
 
 def _register() -> None:
-    from afina.tui.cli import demo_cmd, import_cmds, pairs_cmds, workspace_cmds
+    from afina.tui.cli import dataset_cmds, demo_cmd, import_cmds, pairs_cmds, workspace_cmds
 
-    for module in (workspace_cmds, import_cmds, pairs_cmds, demo_cmd):
+    for module in (workspace_cmds, import_cmds, pairs_cmds, dataset_cmds, demo_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
 

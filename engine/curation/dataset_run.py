@@ -1,0 +1,134 @@
+"""Splits and exports over the store: `afina split` and `afina export`.
+
+Splits are by conversation (never one conversation on two sides), from each conversation's
+identity and a seed, so they stay put when new data arrives. Exports take accepted pairs
+only, and scan them for personal data once more on the way out: an edit made in review can
+bring a value back, and nothing detected may leave the workspace.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from afina.engine.curation.dedupe import DedupeConfig
+from afina.engine.curation.export import ExportPair, ExportResult, export_pairs
+from afina.engine.curation.pii import Pseudonymizer, default_detectors
+from afina.engine.curation.split import DEFAULT_RATIOS, LeakageReport, assign_splits, find_leakage
+from afina.engine.store import Store
+from afina.engine.store.pairs import Change
+from afina.engine.types import PairFilter
+
+ALL = 10**9
+SPLIT_NAMES = ("train", "validation", "test")
+PII_POLICY = (
+    "Personal data found by afina's detectors (e-mails, phone numbers, CPF, CNPJ, cards, IP "
+    "addresses, API keys and tokens, CEP, the speakers' names) was replaced by placeholders "
+    "such as <EMAIL_1>, numbered per conversation; the values stay in the local workspace."
+)
+
+
+@dataclass
+class SplitReport:
+    conversations: dict[str, int]
+    pairs: dict[str, int]
+    leakage: LeakageReport
+    fixed: int
+
+
+def split_store(
+    store: Store,
+    ratios: Sequence[float] = DEFAULT_RATIOS,
+    seed: int = 0,
+    fix_leakage: bool = False,
+    dedupe_config: DedupeConfig | None = None,
+) -> SplitReport:
+    """Give every conversation a split; report (and optionally fix) near-duplicates across them."""
+    convs = store.conversations(limit=ALL)
+    by_key = {f"{c.importer}:{c.key}": c.id for c in convs}
+    splits = assign_splits(by_key, ratios, seed)
+    store.set_splits({by_key[str(k)]: str(s) for k, s in splits.items()})
+    accepted = store.pairs(PairFilter(status="accepted"), limit=ALL)
+    leakage = find_leakage(
+        ((p.id, p.split or "train", f"{p.prompt}\n{p.response}") for p in accepted),
+        dedupe_config,
+    )
+    fixed = 0
+    if fix_leakage and leakage.drop:
+        fixed = store.review(
+            [Change(pid, "status", "rejected") for pid in sorted(leakage.drop)], "fix leakage"
+        )
+    return SplitReport(
+        conversations=dict(Counter(str(s) for s in splits.values())),
+        pairs={s: n for s, n in store.pair_counts().items() if s in SPLIT_NAMES},
+        leakage=leakage,
+        fixed=fixed,
+    )
+
+
+def export_store(
+    store: Store,
+    fmt: str,
+    out: Path,
+    per_split: bool = False,
+    allow: Sequence[str] = (),
+    title: str = "afina export",
+) -> tuple[ExportResult, int]:
+    """Export accepted pairs; returns the result and how many values the last scan replaced."""
+    if store.count_pairs(PairFilter(status="accepted", split=None)) and not _all_split(store):
+        split_store(store)  # pairs need a split to be exported; defaults are the documented ones
+    pairs = store.pairs(PairFilter(status="accepted"), limit=ALL)
+    scrubbers: dict[int, Pseudonymizer] = {}
+    caught = 0
+
+    def clean(conversation_id: int, text: str) -> str:
+        nonlocal caught
+        pseudo = scrubbers.get(conversation_id)
+        if pseudo is None:
+            mapping = {v: ph for ph, (_, v) in store.pii_values(conversation_id).items()}
+            pseudo = Pseudonymizer(default_detectors(), allow=allow, mapping=mapping)
+            scrubbers[conversation_id] = pseudo
+        new, found = pseudo.scrub(text)
+        caught += len(found)
+        return new
+
+    records = [
+        ExportPair(
+            prompt=clean(p.conversation_id, p.prompt),
+            response=clean(p.conversation_id, p.response),
+            context=tuple((r, clean(p.conversation_id, t)) for r, t in p.context),
+            system=clean(p.conversation_id, p.system) if p.system else None,
+            split=p.split or "train",
+            id=p.id,
+            tags=p.tags,
+        )
+        for p in pairs
+    ]
+    removed = Counter(rule for rule in _rejections(store))
+    card = {
+        "title": title,
+        "filters": dict(removed) or ["none recorded"],
+        "pii": PII_POLICY + (f" {caught} more values were replaced at export." if caught else ""),
+        "sources": [{"path": s.path, "sha256": s.sha256} for s in store.sources()],
+    }
+    return export_pairs(records, fmt, out, card=card, per_split=per_split), caught
+
+
+def _all_split(store: Store) -> bool:
+    accepted = store.count_pairs(PairFilter(status="accepted"))
+    with_split = sum(store.count_pairs(PairFilter(status="accepted", split=s)) for s in SPLIT_NAMES)
+    return accepted == with_split
+
+
+def _rejections(store: Store) -> list[str]:
+    """The rule that rejected each rejected pair (its last hit): the card's filter counts."""
+    rules = []
+    for p in store.pairs(PairFilter(status="rejected"), limit=ALL):
+        hits = store.rule_hits(p.id)
+        rules.append(hits[-1].rule if hits else "rejected in review")
+    return rules
+
+
+__all__ = ["PII_POLICY", "SplitReport", "export_store", "split_store"]
