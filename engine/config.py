@@ -30,9 +30,16 @@ class ImportSettings:
 
 
 @dataclass(frozen=True)
+class CurateSettings:
+    # Values the personal-data scrubber leaves alone: the business's own phone, e-mail...
+    pii_allow: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Config:
     workspace: WorkspaceSettings = field(default_factory=WorkspaceSettings)
     import_: ImportSettings = field(default_factory=ImportSettings)
+    curate: CurateSettings = field(default_factory=CurateSettings)
 
 
 # TOML names that are Python keywords get a trailing underscore in the dataclasses.
@@ -57,6 +64,11 @@ max_zip_member_mib = 2048
 # [import.options.csv]
 # text = "message"
 # speaker = "author"
+
+[curate]
+# Values the personal-data scrubber leaves alone, such as the business's own phone number
+# and e-mail, which the assistant should learn: ["(48) 3000-5821", "support@example.com"].
+pii_allow = []
 """
 
 
@@ -107,6 +119,10 @@ def _value(hint: Any, raw: Any, origin: str, dotted: str) -> Any:
     if dataclasses.is_dataclass(hint):
         return _build(hint, raw, origin, dotted)  # type: ignore[arg-type]
     origin_type = getattr(hint, "__origin__", hint)
+    if origin_type is tuple:
+        if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+            raise ConfigError(f"{origin}: '{dotted}' must be a list of text values")
+        return tuple(raw)
     if origin_type is dict:
         if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
             raise ConfigError(f"{origin}: '{dotted}' must hold one table per name")

@@ -6,11 +6,17 @@ train, compare, report) join this list as they are built.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 
+from afina.engine.curation.clean import default_pipeline
+from afina.engine.curation.curate_run import curate_store
+from afina.engine.curation.dataset_run import export_store, split_store
+from afina.engine.curation.dedupe import DedupeConfig
+from afina.engine.curation.extract_run import extract_to_store
 from afina.engine.errors import AfinaError
 from afina.engine.ingest.discover import Sniffer
 from afina.engine.ingest.run import FileSummary, Progress, import_candidates
@@ -56,7 +62,7 @@ def stage_import(ws: Workspace, progress: Progress) -> StageResult:
     )
 
 
-def import_size() -> int:
+def import_size(ws: Workspace) -> int:
     root = sample_domain()
     return sum(
         p.stat().st_size
@@ -66,7 +72,63 @@ def import_size() -> int:
     )
 
 
+def company_contacts() -> tuple[str, ...]:
+    """The sample company's own phone numbers and e-mail: facts to learn, not personal data."""
+    facts = json.loads((sample_domain() / "facts.json").read_text(encoding="utf-8"))
+    values = {
+        v
+        for fact in facts
+        if fact.get("topic") == "contact"
+        for lang in ("pt", "en")
+        for v in fact.get(lang, {}).get("values", {}).values()
+    }
+    return tuple(sorted(values))
+
+
+def stage_curate(ws: Workspace, progress: Progress) -> StageResult:
+    """Extract pairs (agents guessed), scrub, run the rules and dedupe, accept what passes.
+
+    No person reviews the demo, so what passes the rules is accepted; in real use a person
+    reviews in the Curate screen or with `afina pairs`.
+    """
+    allow = (*ws.config.curate.pii_allow, *company_contacts())
+    with ws.open_store() as store:
+        extracted = extract_to_store(store, allow=allow, on_conversation=progress.on_bytes)
+        curated = curate_store(store, default_pipeline(), DedupeConfig(), accept_passing=True)
+        split = split_store(store, fix_leakage=True)
+        result, _ = export_store(
+            store, "messages", ws.root / "exports" / "pairs.jsonl", per_split=True, allow=allow
+        )
+    removed = {k: v for k, v in curated.removed.items() if v}
+    removed.update({f"duplicate ({k})": v for k, v in curated.duplicates.items()})
+    removed_text = ", ".join(f"{k} {v}" for k, v in removed.items()) or "nothing"
+    return StageResult(
+        "curate",
+        f"{extracted.added} pairs extracted, {sum(extracted.pii.values())} personal-data values "
+        f"scrubbed; removed: {removed_text}; {curated.accepted} accepted; "
+        f"split {dict(result.counts)}, exported to exports/",
+        {
+            "extracted": extracted.added,
+            "pii": dict(extracted.pii),
+            "removed": removed,
+            "accepted": curated.accepted,
+            "splits": dict(result.counts),
+            "leaks_fixed": split.fixed,
+            "exported": [str(p) for p in result.paths],
+        },
+    )
+
+
+def curate_size(ws: Workspace) -> int:
+    with ws.open_store() as store:
+        return store.counts()["conversations"]
+
+
 Stage = Callable[[Workspace, Progress], StageResult]
-STAGES: tuple[tuple[str, Stage, Callable[[], int]], ...] = (("import", stage_import, import_size),)
+# name, the stage, its amount of work, and the unit that amount is counted in
+STAGES: tuple[tuple[str, Stage, Callable[[Workspace], int], str], ...] = (
+    ("import", stage_import, import_size, "bytes"),
+    ("curate", stage_curate, curate_size, "conversations"),
+)
 
 __all__ = ["STAGES", "FileSummary", "StageResult", "sample_domain"]

@@ -18,9 +18,14 @@ def run(capsys, *args: str):
 
 @pytest.fixture
 def ws(tmp_path, capsys, monkeypatch):
-    assert main(["demo", str(tmp_path / "w"), "--json"]) == 0
-    capsys.readouterr()
+    from afina.engine.demo import sample_domain
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "w"]) == 0
     monkeypatch.chdir(tmp_path / "w")
+    root = sample_domain()
+    assert main(["import", str(root / "whatsapp"), str(root / "slack"), "--json"]) == 0
+    capsys.readouterr()
     return tmp_path / "w"
 
 

@@ -42,3 +42,10 @@ def test_bad_config_names_the_key(text, message):
 def test_importer_options_are_kept():
     c = parse_config("[import.options.whatsapp]\ndate_order = 'mdy'\n")
     assert c.import_.options == {"whatsapp": {"date_order": "mdy"}}
+
+
+def test_lists_of_text():
+    c = parse_config("[curate]\npii_allow = ['(48) 3000-5821', 'a@b.com']\n")
+    assert c.curate.pii_allow == ("(48) 3000-5821", "a@b.com")
+    with pytest.raises(ConfigError, match="must be a list of text values"):
+        parse_config("[curate]\npii_allow = [1]\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from afina.engine.demo import sample_domain
 from afina.tui.cli import main
@@ -11,8 +12,8 @@ from afina.tui.cli import main
 def test_demo_imports_the_sample_domain_and_is_repeatable(tmp_path, capsys):
     assert main(["demo", str(tmp_path / "d"), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    [stage] = result["stages"]
-    assert stage["stage"] == "import"
+    stage, curate = result["stages"]
+    assert (stage["stage"], curate["stage"]) == ("import", "curate")
     statuses = {f["status"] for f in stage["files"]}
     assert statuses <= {"imported", "unchanged"}, statuses
     importers = {f["importer"] for f in stage["files"]}
@@ -28,5 +29,23 @@ def test_demo_imports_the_sample_domain_and_is_repeatable(tmp_path, capsys):
     assert sum(f["status"] == "unchanged" for f in stage["files"]) >= 1
 
     assert main(["demo", str(tmp_path / "d"), "--json"]) == 0
-    again = json.loads(capsys.readouterr().out)["stages"][0]
-    assert again["workspace"] == counts
+    again = json.loads(capsys.readouterr().out)["stages"]
+    assert again[0]["workspace"] == counts
+    assert again[1]["extracted"] == 0  # every pair was there already
+
+
+def test_demo_exports_a_scrubbed_split_dataset(tmp_path, capsys):
+    assert main(["demo", str(tmp_path / "d"), "--json"]) == 0
+    curate = json.loads(capsys.readouterr().out)["stages"][1]
+    assert curate["removed"]["trivial"] > 0 and curate["accepted"] > 300
+    assert set(curate["splits"]) == {"train", "validation", "test"}
+    exported = "\n".join(Path(p).read_text(encoding="utf-8") for p in curate["exported"])
+    rows = [json.loads(line) for line in exported.splitlines() if line]
+    assert len(rows) == curate["accepted"]
+    # Every planted e-mail, phone, CPF, card and CEP of the sample domain is gone...
+    planted = json.loads((sample_domain() / "pii.json").read_text(encoding="utf-8"))
+    kinds = {"email", "phone", "cpf", "card"}
+    leaked = [p["value"] for p in planted if p["kind"] in kinds and p["value"] in exported]
+    assert not leaked
+    # ...but the company's own contacts, which the assistant must learn, are kept.
+    assert "(48) 3000-5821" in exported

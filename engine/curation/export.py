@@ -195,12 +195,24 @@ def export_pairs(
     return ExportResult(fmt, tuple(written), card_path, counts)
 
 
+# Characters JSON may leave raw but that many readers (Python's splitlines among them) take
+# for line breaks: escaped, so one record stays one line.
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _one_line(text: str) -> str:
+    for raw, escaped in _LINE_BREAKS.items():
+        if raw in text:
+            text = text.replace(raw, escaped)
+    return text
+
+
 def write_records(pairs: Iterable[ExportPair], fmt: str, path: Path) -> None:
     """One file in a file format: JSON lines, or a JSON array with one record a line."""
     record = RECORDS[fmt]
 
     def dump(pair: ExportPair) -> str:
-        return json.dumps(record(pair), ensure_ascii=False)
+        return _one_line(json.dumps(record(pair), ensure_ascii=False))
 
     if fmt in JSON_LINES:
         atomic_write(path, (dump(p) + "\n" for p in pairs))

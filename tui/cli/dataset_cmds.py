@@ -76,8 +76,9 @@ def export_cmd(
     """Export accepted pairs (messages, prompt-completion, alpaca, sharegpt, hf) with a card."""
     ws = get_workspace(ctx)
     with ws.open_store() as store:
+        allowed = (*ws.config.curate.pii_allow, *allow)
         result, caught = export_store(
-            store, fmt, out_path, per_split, allow, title=ws.config.workspace.name
+            store, fmt, out_path, per_split, allowed, title=ws.config.workspace.name
         )
     if as_json:
         emit_json(

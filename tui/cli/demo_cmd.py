@@ -21,9 +21,9 @@ def demo_cmd(directory: Path, as_json: bool) -> None:
     """Run afina's whole path on the bundled sample domain, offline, in DIRECTORY."""
     ws, _ = init_workspace(directory)
     results = []
-    for name, stage, size in STAGES:
+    for name, stage, size, unit in STAGES:
         started = time.monotonic()
-        with byte_progress(size(), not as_json) as bar:
+        with byte_progress(size(ws), not as_json, unit) as bar:
             task = bar.task_ids[0]
             bar.update(task, description=name)
             result = stage(ws, Progress(on_bytes=partial(bar.advance, task)))

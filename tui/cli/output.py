@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
+    MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeRemainingColumn,
@@ -33,13 +34,17 @@ def fail(message: str, hint: str | None = None) -> None:
 
 
 @contextmanager
-def byte_progress(total: int, enabled: bool) -> Iterator[Progress]:
-    """A progress bar over bytes read, on stderr; drawn only on a terminal."""
+def byte_progress(total: int, enabled: bool, unit: str = "bytes") -> Iterator[Progress]:
+    """A progress bar over bytes read (or items of ``unit``), on stderr; only on a terminal."""
+    counts = (
+        [DownloadColumn(), TransferSpeedColumn()]
+        if unit == "bytes"
+        else [MofNCompleteColumn(), TextColumn(unit)]
+    )
     bar = Progress(
         TextColumn("{task.description}", markup=False),
         BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
+        *counts,
         TimeRemainingColumn(),
         console=err,
         transient=True,

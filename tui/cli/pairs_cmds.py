@@ -62,9 +62,11 @@ def extract_cmd(
         if who
         else None
     )
-    with get_workspace(ctx).open_store() as store:
+    ws = get_workspace(ctx)
+    allowed = (*ws.config.curate.pii_allow, *allow)
+    with ws.open_store() as store:
         report = extract_to_store(
-            store, options, source_id, scrub=not no_scrub, allow=allow, guessed=settings
+            store, options, source_id, scrub=not no_scrub, allow=allowed, guessed=settings
         )
     result = {
         "conversations": report.conversations,
