@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 
 from afina.engine.workspace import Workspace
 from afina.tui.messages import WorkspaceChanged
+from afina.tui.screens.curate_screen import CurateScreen
 from afina.tui.screens.home import HomeScreen
 from afina.tui.screens.import_screen import IMPORT_GROUP, ImportScreen
 
@@ -25,6 +26,7 @@ class AfinaApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("h", "switch_mode('home')", "Home"),
         Binding("i", "switch_mode('import')", "Import"),
+        Binding("c", "switch_mode('curate')", "Curate"),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -35,6 +37,7 @@ class AfinaApp(App[None]):
         start = import_start or ws.root
         self.add_mode("home", lambda: HomeScreen(ws))
         self.add_mode("import", lambda: ImportScreen(ws, start))
+        self.add_mode("curate", lambda: CurateScreen(ws))
         self._quit_armed = False
 
     async def action_quit(self) -> None:

@@ -15,7 +15,7 @@ from textual.message import Message
 from afina.engine.ingest.discover import Candidate
 from afina.engine.ingest.preview import Preview
 from afina.engine.ingest.run import FileSummary
-from afina.engine.types import ConversationInfo, Source, StoredTurn
+from afina.engine.types import ConversationInfo, PairRow, RuleHit, Source, StoredTurn
 
 
 class WorkspaceChanged(Message):
@@ -109,4 +109,73 @@ class ImportFinished(Message):
     def __init__(self, summaries: Sequence[FileSummary], counts: dict[str, int]) -> None:
         super().__init__()
         self.summaries = list(summaries)
+        self.counts = counts
+
+
+# -- Curate ----------------------------------------------------------------------------------
+
+
+class PairsPage(Message):
+    """One page of the review queue, the filter's total and the workspace's pair counts.
+
+    ``request`` is the listing it answers; a newer listing (another filter, a refresh after a
+    change) makes older pages stale.
+    """
+
+    def __init__(
+        self,
+        request: int,
+        offset: int,
+        rows: Sequence[PairRow],
+        done: bool,
+        total: int,
+        counts: dict[str, int],
+    ) -> None:
+        super().__init__()
+        self.request = request
+        self.offset = offset
+        self.rows = list(rows)
+        self.done = done
+        self.total = total
+        self.counts = counts
+
+
+class PairShown(Message):
+    """A pair in full, its rule hits, and the conversation it came from."""
+
+    def __init__(
+        self,
+        pair: PairRow,
+        hits: Sequence[RuleHit],
+        conversation: ConversationInfo,
+        turns: Sequence[StoredTurn],
+        pii: Sequence[str] = (),
+    ) -> None:
+        super().__init__()
+        self.pair = pair
+        self.hits = list(hits)
+        self.conversation = conversation
+        self.turns = list(turns)
+        self.pii = list(pii)  # the personal data scrubbing found in the conversation
+
+
+class PairsChanged(Message):
+    """A review change, undo, redo or extraction was written; ``note`` says what happened.
+
+    A review knows its pairs and sends them as stored now (``rows``), with the counts after
+    it, so only their rows are redrawn; an undo, redo or extraction sends ``rows=None`` and
+    the queue is read again. ``target`` is the pair to show afterwards, if any.
+    """
+
+    def __init__(
+        self,
+        note: str,
+        target: int | None = None,
+        rows: Sequence[PairRow] | None = None,
+        counts: dict[str, int] | None = None,
+    ) -> None:
+        super().__init__()
+        self.note = note
+        self.target = target
+        self.rows = None if rows is None else list(rows)
         self.counts = counts

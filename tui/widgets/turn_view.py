@@ -47,9 +47,20 @@ class TurnView(VerticalScroll, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(Text("Choose a conversation to read its turns.", style="dim"), id="turns-body")
 
-    def show(self, conv: ConversationInfo, turns: Sequence[StoredTurn]) -> None:
+    def show(
+        self,
+        conv: ConversationInfo,
+        turns: Sequence[StoredTurn],
+        marks: Sequence[str] = (),
+        mark_style: str = "reverse",
+    ) -> None:
+        """``marks``: words to highlight in the turns (the personal data Curate found)."""
         parts = [conversation_header(conv, len(turns))]
-        parts += [turn_text(t, self._root) for t in turns]
+        for t in turns:
+            text = turn_text(t, self._root)
+            if marks:
+                text.highlight_words(marks, mark_style)
+            parts.append(text)
         self.query_one("#turns-body", Static).update(Group(*parts))
         self.scroll_home(animate=False)
 
