@@ -33,6 +33,9 @@ class ImportSettings:
 class CurateSettings:
     # Values the personal-data scrubber leaves alone: the business's own phone, e-mail...
     pii_allow: tuple[str, ...] = ()
+    # Options per cleaning rule, e.g. {"language": {"allowed": ["pt", "en"]}}; checked
+    # against the rules' declared options when curation runs.
+    rules: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,13 @@ max_zip_member_mib = 2048
 # Values the personal-data scrubber leaves alone, such as the business's own phone number
 # and e-mail, which the assistant should learn: ["(48) 3000-5821", "support@example.com"].
 pii_allow = []
+
+# Options for the cleaning rules `afina curate` runs, one table per rule (normalize,
+# placeholders, urls, templates, trivial, length, language); `enabled = false` turns one off:
+# [curate.rules.language]
+# allowed = ["pt", "en"]
+# [curate.rules.urls]
+# mode = "replace"
 """
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from importlib.util import find_spec
 from pathlib import Path
 
-from afina.engine.curation.clean import default_pipeline
+from afina.engine.curation.clean import Pipeline
 from afina.engine.curation.curate_run import curate_store
 from afina.engine.curation.dataset_run import export_store, split_store
 from afina.engine.curation.dedupe import DedupeConfig
@@ -94,7 +94,9 @@ def stage_curate(ws: Workspace, progress: Progress) -> StageResult:
     allow = (*ws.config.curate.pii_allow, *company_contacts())
     with ws.open_store() as store:
         extracted = extract_to_store(store, allow=allow, on_conversation=progress.on_bytes)
-        curated = curate_store(store, default_pipeline(), DedupeConfig(), accept_passing=True)
+        curated = curate_store(
+            store, Pipeline.from_config(ws.config.curate.rules), DedupeConfig(), accept_passing=True
+        )
         split = split_store(store, fix_leakage=True)
         result, _ = export_store(
             store, "messages", ws.root / "exports" / "pairs.jsonl", per_split=True, allow=allow

@@ -90,3 +90,14 @@ def test_curate_review_and_undo(ws, capsys):
 def test_bulk_action_needs_a_target(ws, capsys):
     assert main(["pairs", "accept"]) == 2
     assert "say which pairs" in capsys.readouterr().err
+
+
+def test_rules_are_configured_in_afina_toml(ws, capsys):
+    toml = ws / "afina.toml"
+    toml.write_text(toml.read_text() + "\n[curate.rules.trivial]\nenabled = false\n")
+    run(capsys, "pairs", "extract", "--json")
+    report = run(capsys, "curate", "--json")
+    assert "trivial" not in report["removed"]
+    toml.write_text(toml.read_text() + "\n[curate.rules.nonsense]\n")
+    assert main(["curate"]) == 2
+    assert "nonsense" in capsys.readouterr().err

@@ -8,7 +8,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from afina.engine.curation.clean import default_pipeline
+from afina.engine.curation.clean import Pipeline
 from afina.engine.curation.curate_run import curate_store
 from afina.engine.curation.dedupe import DedupeConfig
 from afina.engine.curation.extract import ExtractOptions
@@ -106,8 +106,10 @@ def curate_cmd(
 ) -> None:
     """Run the cleaning rules and the dedupe over pending pairs (one undoable batch)."""
     config = None if no_dedupe else DedupeConfig(threshold=threshold)
-    with get_workspace(ctx).open_store() as store:
-        report = curate_store(store, default_pipeline(), config, accept_passing)
+    ws = get_workspace(ctx)
+    pipeline = Pipeline.from_config(ws.config.curate.rules)
+    with ws.open_store() as store:
+        report = curate_store(store, pipeline, config, accept_passing)
         counts = store.pair_counts()
     result = {**asdict(report), "duplicates": dict(report.duplicates), "pairs": counts}
     if as_json:
