@@ -148,6 +148,7 @@ def test_the_fix_leaves_no_leak() -> None:
     fixed = [item for item in LEAKY if item[0] not in report.drop]
     again = find_leakage(fixed)
     assert not again.leaks and again.drop == frozenset()
+    assert not find_leakage([]).leaks
 
 
 def test_unknown_split_is_refused() -> None:

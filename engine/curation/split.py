@@ -20,6 +20,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 import numpy as np
@@ -29,6 +30,7 @@ from afina.engine.curation.dedupe import (
     DupKind,
     DuplicateGroups,
     group_duplicates,
+    ranked_components,
 )
 from afina.engine.errors import AfinaError
 
@@ -145,20 +147,13 @@ def find_leakage(
     apply it by dropping those pairs, which leaves no cluster across splits.
     """
     groups = group_duplicates(_ranked(items), config)
-    comp = groups.components
-    sizes = np.bincount(comp, minlength=len(groups.signatures))
-    members = np.flatnonzero(sizes[comp] > 1)
-    # Best split first (rank: train 3 > validation 2 > test 1), then lower id.
-    order = members[np.lexsort((groups.ids[members], -groups.ranks[members], comp[members]))]
+    # The split is the rank (train 3 > validation 2 > test 1): best split first in each.
+    order, heads = ranked_components(groups)
     clusters: list[LeakCluster] = []
-    labels = comp[order].tolist()
-    start = 0
-    for end in range(1, len(order) + 1):
-        if end == len(order) or labels[end] != labels[start]:
-            cluster = _leak_cluster(groups, order[start:end])
-            if cluster is not None:
-                clusters.append(cluster)
-            start = end
+    for start, end in pairwise([*heads.tolist(), order.size]):
+        cluster = _leak_cluster(groups, order[start:end])
+        if cluster is not None:
+            clusters.append(cluster)
     drop = frozenset(i for c in clusters for i in c.drop)
     by_split = Counter(split for c in clusters for i, split in c.members if i in drop)
     return LeakageReport(tuple(clusters), drop, {s: by_split.get(s, 0) for s in SPLITS})
