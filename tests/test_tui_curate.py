@@ -28,16 +28,22 @@ SIZE = (120, 40)
 
 def conversations(n: int) -> list[dict[str, object]]:
     return [
-        {"id": f"c{i}", "conversations": [
-            {"from": "human", "value": f"How do I reset router model {i}?"},
-            {"from": "gpt", "value": f"Hold the reset button of model {i} for ten seconds."},
-        ]}
+        {
+            "id": f"c{i}",
+            "conversations": [
+                {"from": "human", "value": f"How do I reset router model {i}?"},
+                {"from": "gpt", "value": f"Hold the reset button of model {i} for ten seconds."},
+            ],
+        }
         for i in range(1, n + 1)
     ] + [
-        {"id": "mail", "conversations": [
-            {"from": "human", "value": "Write to me at ana.souza@example.com please"},
-            {"from": "gpt", "value": "Sure, I will write to ana.souza@example.com today."},
-        ]}
+        {
+            "id": "mail",
+            "conversations": [
+                {"from": "human", "value": "Write to me at ana.souza@example.com please"},
+                {"from": "gpt", "value": "Sure, I will write to ana.souza@example.com today."},
+            ],
+        }
     ]
 
 
@@ -229,3 +235,38 @@ async def test_reviewing_the_pending_queue_walks_it(ws: Workspace) -> None:
         await settle(pilot)
         assert [str(table.get_row_at(i)[0]) for i in range(table.row_count)] == ["2", "3", "4"]
         assert "Pair 2" in plain(screen.query_one("#pair-body", Static))
+
+
+def test_narrowing_filters_parse_and_print_back():
+    from afina.tui.screens.curate_screen import describe, narrowed
+
+    where = narrowed(PairFilter(status="pending"), "tag:preço rule:trivial source:3 split:test")
+    assert (where.status, where.tag, where.rule, where.source_id, where.split) == (
+        "pending",
+        "preço",
+        "trivial",
+        3,
+        "test",
+    )
+    assert narrowed(where, describe(where)) == where
+    assert narrowed(where, "") == PairFilter(status="pending")
+    with pytest.raises(ValueError, match="not a filter"):
+        narrowed(where, "colour:red")
+    with pytest.raises(ValueError, match="source id"):
+        narrowed(where, "source:abc")
+
+
+async def test_narrow_by_tag(ws: Workspace) -> None:
+    app = AfinaApp(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_curate(pilot)
+        table = screen.query_one("#pairs", DataTable)
+        await pilot.press("t", *"ok", "enter")  # tag the first pair
+        await settle(pilot)
+        await pilot.press("F", *"tag:ok", "enter")
+        await settle(pilot)
+        assert table.row_count == 1
+        assert "tag:ok" in str(screen.query_one("#queue-title", Label).content)
+        await pilot.press("F", "ctrl+u", "enter")  # empty: the filter is cleared
+        await settle(pilot)
+        assert table.row_count == 4

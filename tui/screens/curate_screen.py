@@ -38,6 +38,7 @@ ASKS = {
     "note": "Note on the pair (empty clears it); Enter saves, Escape cancels",
     "search": "Text to search in prompts and responses (empty: all); Enter applies",
     "goto": "Pair id to jump to; Enter goes",
+    "narrow": "Filter: tag:NAME source:ID rule:NAME split:NAME (space-separated; empty clears)",
 }
 
 
@@ -52,6 +53,7 @@ class CurateScreen(AfinaScreen):
         Binding("n", "ask('note')", "Note"),
         Binding("slash", "ask('search')", "Search"),
         Binding("f", "cycle_filter", "Filter"),
+        Binding("F", "ask('narrow')", "Narrow", show=False),
         Binding("g", "ask('goto')", "Go to"),
         Binding("x", "extract", "Extract"),
         Binding("escape", "cancel", "Cancel", show=False),
@@ -248,8 +250,10 @@ class CurateScreen(AfinaScreen):
         )
         self.query_one("#curate-counts", Static).update(text)
         search = f" · search “{self._filter.search}”" if self._filter.search else ""
+        narrow = describe(self._filter)
+        narrow = f" · {narrow}" if narrow else ""
         self.query_one("#queue-title", Label).update(
-            f"Pairs · {status}{search} · {len(self._rows)}{more} of {self._total}"
+            f"Pairs · {status}{narrow}{search} · {len(self._rows)}{more} of {self._total}"
         )
 
     @on(DataTable.RowHighlighted, "#pairs")
@@ -374,6 +378,7 @@ class CurateScreen(AfinaScreen):
         field.value = {
             "note": (self._pair.note or "") if self._pair else "",
             "search": self._filter.search or "",
+            "narrow": describe(self._filter),
         }.get(what, "")
         field.add_class("active")
         field.focus()
@@ -385,6 +390,13 @@ class CurateScreen(AfinaScreen):
         pair = self._pair
         if what == "search":
             self._filter = replace(self._filter, search=value or None)
+            self.reload()
+        elif what == "narrow":
+            try:
+                self._filter = narrowed(self._filter, value)
+            except ValueError as e:
+                self.notify(str(e), severity="warning")
+                return
             self.reload()
         elif what == "goto":
             if not value.isdigit():
@@ -429,3 +441,30 @@ def _matches(p: PairRow, where: PairFilter) -> bool:
         needle = where.search.casefold()
         return needle in p.prompt.casefold() or needle in p.response.casefold()
     return True
+
+
+_NARROWING = {"tag": "tag", "source": "source_id", "rule": "rule", "split": "split"}
+
+
+def narrowed(where: PairFilter, text: str) -> PairFilter:
+    """``where`` with its tag/source/rule/split set from ``key:value`` words (others cleared)."""
+    values: dict[str, object] = dict.fromkeys(_NARROWING.values())
+    for word in text.split():
+        key, sep, value = word.partition(":")
+        if not sep or key not in _NARROWING or not value:
+            raise ValueError(f"not a filter: {word!r} (use tag:, source:, rule: or split:)")
+        if key == "source" and not value.isdigit():
+            raise ValueError(f"source: wants a source id, got {value!r}")
+        if key == "split" and value not in ("train", "validation", "test"):
+            raise ValueError("split: is train, validation or test")
+        values[_NARROWING[key]] = int(value) if key == "source" else value
+    return replace(where, **values)  # type: ignore[arg-type]
+
+
+def describe(where: PairFilter) -> str:
+    """The ``key:value`` words that :func:`narrowed` reads back into ``where``."""
+    return " ".join(
+        f"{key}:{getattr(where, attr)}"
+        for key, attr in _NARROWING.items()
+        if getattr(where, attr) is not None
+    )
