@@ -142,6 +142,12 @@ async def test_edit_response_in_place(ws: Workspace) -> None:
         await settle(pilot)
         with ws.open_store() as store:
             assert store.pair(1).response == pair.response
+        # E edits the prompt the same way.
+        await pilot.press("E", *" (model 1)", "ctrl+s")
+        await settle(pilot)
+        with ws.open_store() as store:
+            edited = store.pair(1)
+        assert edited.prompt.endswith(" (model 1)") and edited.response == pair.response
 
 
 async def test_tag_and_note(ws: Workspace) -> None:

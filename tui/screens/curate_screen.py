@@ -48,7 +48,8 @@ class CurateScreen(AfinaScreen):
         Binding("r", "set_status('rejected')", "Reject"),
         Binding("u", "undo", "Undo"),
         Binding("U", "redo", "Redo"),
-        Binding("e", "edit", "Edit"),
+        Binding("e", "edit('response')", "Edit"),
+        Binding("E", "edit('prompt')", "Edit prompt", show=False),
         Binding("t", "ask('tag')", "Tag"),
         Binding("n", "ask('note')", "Note"),
         Binding("slash", "ask('search')", "Search"),
@@ -65,6 +66,7 @@ class CurateScreen(AfinaScreen):
         self.title = "afina · Curate"
         self.sub_title = ws.config.workspace.name
         self._filter = PairFilter()
+        self._editing = "response"  # the field the editor is open on
         self._rows: list[PairRow] = []
         self._request = 0  # the listing whose pages are wanted
         self._more = False
@@ -348,12 +350,13 @@ class CurateScreen(AfinaScreen):
         self.notify("Extracting pairs…", timeout=3)
         self._extract()
 
-    def action_edit(self) -> None:
+    def action_edit(self, field: str = "response") -> None:
         pair = self._current()
         if pair is None:
             return
+        self._editing = field
         editor = self.query_one(ResponseEditor)
-        editor.load_text(pair.response)
+        editor.load_text(pair.prompt if field == "prompt" else pair.response)
         editor.move_cursor(editor.document.end)
         editor.add_class("editing")
         editor.focus()
@@ -361,8 +364,10 @@ class CurateScreen(AfinaScreen):
     @on(ResponseEditor.Saved)
     def _edit_saved(self, event: ResponseEditor.Saved) -> None:
         pair = self._current()
-        if pair is not None and event.text != pair.response:
-            self._write(pair.id, "response", event.text, "edit")
+        if pair is not None:
+            before = pair.prompt if self._editing == "prompt" else pair.response
+            if event.text != before:
+                self._write(pair.id, self._editing, event.text, "edit")
         self._close_editors()
 
     @on(ResponseEditor.Cancelled)
