@@ -147,3 +147,12 @@ def test_version_one_database_is_migrated_with_its_data(tmp_path):
     with Store(path) as s:
         assert s.version == len(MIGRATIONS)
         assert s.counts()["sources"] == 1 and s.count_pairs() == 0
+
+
+def test_a_rule_hit_is_recorded_once(store):
+    [a] = add(store, drafts(1))[0]
+    hit = RuleHit("url", "https://x", "response")
+    for _ in range(2):
+        with store.transaction():
+            store.add_rule_hits(a, [hit])
+    assert store.rule_hits(a) == [hit]

@@ -74,9 +74,12 @@ class PairsMixin:
         return added, existing
 
     def add_rule_hits(self, pair_id: int, hits: Iterable[RuleHit]) -> None:
+        """Record what rules found in a pair; a hit already recorded is not added twice."""
         self._db.executemany(
-            "INSERT INTO rule_hits (pair_id, rule, field, detail) VALUES (?, ?, ?, ?)",
-            [(pair_id, h.rule, h.field, h.detail) for h in hits],
+            "INSERT INTO rule_hits (pair_id, rule, field, detail) SELECT ?, ?, ?, ?"
+            " WHERE NOT EXISTS (SELECT 1 FROM rule_hits"
+            " WHERE pair_id = ? AND rule = ? AND field = ? AND detail = ?)",
+            [(pair_id, h.rule, h.field, h.detail) * 2 for h in hits],
         )
 
     def rule_hits(self, pair_id: int) -> list[RuleHit]:
