@@ -19,7 +19,7 @@ from afina.engine.curation.dedupe import DedupeConfig
 from afina.engine.curation.extract_run import extract_to_store
 from afina.engine.errors import AfinaError
 from afina.engine.ingest.discover import Sniffer
-from afina.engine.ingest.run import FileSummary, Progress, import_candidates
+from afina.engine.ingest.run import Progress, import_candidates
 from afina.engine.workspace import Workspace
 
 
@@ -133,4 +133,4 @@ STAGES: tuple[tuple[str, Stage, Callable[[Workspace], int], str], ...] = (
     ("curate", stage_curate, curate_size, "conversations"),
 )
 
-__all__ = ["STAGES", "FileSummary", "StageResult", "sample_domain"]
+__all__ = ["STAGES", "StageResult", "sample_domain"]

@@ -101,3 +101,10 @@ def test_rules_are_configured_in_afina_toml(ws, capsys):
     toml.write_text(toml.read_text() + "\n[curate.rules.nonsense]\n")
     assert main(["curate"]) == 2
     assert "nonsense" in capsys.readouterr().err
+
+
+def test_undo_with_nothing_to_undo_says_so(ws, capsys):
+    assert main(["pairs", "undo"]) == 0
+    assert capsys.readouterr().out.strip() == "Nothing to undo."
+    assert main(["pairs", "redo"]) == 0
+    assert capsys.readouterr().out.strip() == "Nothing to redo."

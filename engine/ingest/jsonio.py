@@ -9,7 +9,7 @@ from typing import Any
 
 from afina.engine.errors import ParseError
 from afina.engine.ingest.inputs import InputFile, InputItem
-from afina.engine.ingest.textio import TextStats, decode_all, head_text
+from afina.engine.ingest.textio import TextStats, decode_all, head_text, iter_lines
 from afina.engine.types import Skip
 
 # JSON documents are parsed whole only up to this size; bigger top-level arrays are streamed.
@@ -99,8 +99,6 @@ def iter_jsonl(file: InputFile, stats: TextStats) -> Iterator[tuple[str, Any]]:
     A line that is not valid JSON is yielded as ``(place, ParseError)`` so the importer can
     skip it with a counted warning instead of losing the whole file.
     """
-    from afina.engine.ingest.textio import iter_lines
-
     for lineno, line in iter_lines(file, stats):
         if not line.strip():
             continue

@@ -281,7 +281,7 @@ def undo_cmd(ctx: click.Context, as_json: bool) -> None:
     """Take back the latest review change (a whole bulk action or curate run at once)."""
     with get_workspace(ctx).open_store() as store:
         done = store.undo()
-    _report_step("undid", done, as_json)
+    _report_step("undo", done, as_json)
 
 
 @pairs_group.command("redo")
@@ -291,16 +291,18 @@ def redo_cmd(ctx: click.Context, as_json: bool) -> None:
     """Repeat the latest undone review change."""
     with get_workspace(ctx).open_store() as store:
         done = store.redo()
-    _report_step("redid", done, as_json)
+    _report_step("redo", done, as_json)
 
 
-def _report_step(verb: str, done: tuple[int, str] | None, as_json: bool) -> None:
+def _report_step(step: str, done: tuple[int, str] | None, as_json: bool) -> None:
+    """What undo or redo did: the batch's action and how many values it changed back."""
     if as_json:
         emit_json(None if done is None else {"changes": done[0], "action": done[1]})
     elif done is None:
-        out.print(f"Nothing to {verb[:-1]}o." if verb == "undid" else "Nothing to redo.")
+        out.print(f"Nothing to {step}.")
     else:
-        out.print(f"{verb.capitalize()} '{done[1]}' ({done[0]} changes).")
+        past = {"undo": "Undid", "redo": "Redid"}[step]
+        out.print(f"{past} '{done[1]}' ({done[0]} changes).")
 
 
 @click.command("stats")
