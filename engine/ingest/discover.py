@@ -98,10 +98,7 @@ class Sniffer:
         for imp in self.importers:
             if imp.reads_trees() != wants_tree:
                 continue
-            try:
-                score = float(imp.sniff(item))
-            except Exception:  # a sniffer must not break discovery of everything else
-                continue
+            score = _safe_sniff(imp, item)
             if score > best[1]:
                 best = (imp, score)
         return best if best[1] >= SNIFF_THRESHOLD else (None, best[1])
@@ -177,10 +174,10 @@ class Sniffer:
         )
 
 
-def _safe_sniff(importer: Importer, f: InputFile) -> float:
+def _safe_sniff(importer: Importer, item: InputItem) -> float:
     try:
-        return float(importer.sniff(f))
-    except Exception:
+        return float(importer.sniff(item))
+    except Exception:  # a sniffer must not break discovery of everything else
         return 0.0
 
 
