@@ -39,10 +39,42 @@ class CurateSettings:
 
 
 @dataclass(frozen=True)
+class TrainSettings:
+    """Fine-tuning hyperparameters; `afina train --set KEY=VALUE` overrides any of them."""
+
+    base_model: str = "smollm2-135m-instruct"
+    method: str = "lora"
+    learning_rate: float = 2e-4
+    lr_scheduler: str = "cosine"
+    warmup_ratio: float = 0.05
+    epochs: float = 3.0
+    max_steps: int = 0  # 0: run for `epochs`
+    batch_size: int = 4
+    grad_accum: int = 1
+    weight_decay: float = 0.0
+    max_length: int = 512
+    seed: int = 42
+    eval_every: int = 25  # steps; 0 turns evaluation off
+    early_stopping_patience: int = 0  # evaluations without a better validation loss; 0: off
+    checkpoint_every: int = 25
+    keep_checkpoints: int = 2
+    precision: str = "auto"  # auto, fp32, bf16, fp16
+    gradient_checkpointing: str = "auto"  # auto, on, off
+    replay_data: str = ""  # a general instruction file or dataset id mixed in against forgetting
+    replay_fraction: float = 0.0
+    launcher: str = "local"  # local, accelerate
+    accelerate_config: str = ""
+    # Options per training method, e.g. {"lora": {"r": 16}}; checked against the method's
+    # declared options when a run starts.
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Config:
     workspace: WorkspaceSettings = field(default_factory=WorkspaceSettings)
     import_: ImportSettings = field(default_factory=ImportSettings)
     curate: CurateSettings = field(default_factory=CurateSettings)
+    train: TrainSettings = field(default_factory=TrainSettings)
 
 
 # TOML names that are Python keywords get a trailing underscore in the dataclasses.
@@ -79,6 +111,39 @@ pii_allow = []
 # allowed = ["pt", "en"]
 # [curate.rules.urls]
 # mode = "replace"
+
+[train]
+# The base model: the embedded default, a local folder, or a Hugging Face id already in the
+# cache (`afina models` lists what loads offline).
+base_model = "smollm2-135m-instruct"
+# The training method: lora, qlora, ia3, prompt-tuning, prefix-tuning, full (`afina plugins`).
+method = "lora"
+# Peak learning rate, reached after warm-up and then decayed (cosine).
+learning_rate = 2e-4
+# Passes over the training pairs (max_steps = N stops after N optimizer steps instead).
+epochs = 3
+# Pairs per step; grad_accum = N adds N steps' gradients before each update.
+batch_size = 4
+# Tokens per pair; longer pairs lose their earliest context first, then are dropped.
+max_length = 512
+# Seeds the data order, the adapter's initial weights and dropout: same seed, same run.
+seed = 42
+# Steps between validation losses (0: off); early_stopping_patience = N stops after N
+# evaluations without a better one.
+eval_every = 25
+# Steps between resumable checkpoints, and how many of the newest to keep.
+checkpoint_every = 25
+# How many complete checkpoints to keep on disk.
+keep_checkpoints = 2
+# precision = "auto" picks fp32 on CPUs without fast bf16; gradient_checkpointing = "auto"
+# turns it on only when memory is tight.
+# Mix a general instruction dataset into training against forgetting:
+# replay_data = "general.jsonl"
+# replay_fraction = 0.1
+# Options per method (`afina plugins --verbose` lists them):
+# [train.options.lora]
+# r = 16
+# alpha = 32
 """
 
 

@@ -17,9 +17,11 @@ from afina.engine.curation.curate_run import curate_store
 from afina.engine.curation.dataset_run import export_store, split_store
 from afina.engine.curation.dedupe import DedupeConfig
 from afina.engine.curation.extract_run import extract_to_store
+from afina.engine.demo_train import DemoOptions, train_and_follow
 from afina.engine.errors import AfinaError
 from afina.engine.ingest.discover import Sniffer
 from afina.engine.ingest.run import Progress, import_candidates
+from afina.engine.models import token_counter
 from afina.engine.workspace import Workspace
 
 
@@ -42,7 +44,7 @@ class StageResult:
     details: dict[str, object] = field(default_factory=dict)
 
 
-def stage_import(ws: Workspace, progress: Progress) -> StageResult:
+def stage_import(ws: Workspace, progress: Progress, opts: DemoOptions) -> StageResult:
     root = sample_domain()
     paths = [root / "whatsapp", root / "slack"]
     candidates = list(Sniffer().candidates(paths))
@@ -62,7 +64,7 @@ def stage_import(ws: Workspace, progress: Progress) -> StageResult:
     )
 
 
-def import_size(ws: Workspace) -> int:
+def import_size(ws: Workspace, opts: DemoOptions) -> int:
     root = sample_domain()
     return sum(
         p.stat().st_size
@@ -85,7 +87,7 @@ def company_contacts() -> tuple[str, ...]:
     return tuple(sorted(values))
 
 
-def stage_curate(ws: Workspace, progress: Progress) -> StageResult:
+def stage_curate(ws: Workspace, progress: Progress, opts: DemoOptions) -> StageResult:
     """Extract pairs (agents guessed), scrub, run the rules and dedupe, accept what passes.
 
     No person reviews the demo, so what passes the rules is accepted; in real use a person
@@ -94,9 +96,10 @@ def stage_curate(ws: Workspace, progress: Progress) -> StageResult:
     allow = (*ws.config.curate.pii_allow, *company_contacts())
     with ws.open_store() as store:
         extracted = extract_to_store(store, allow=allow, on_conversation=progress.on_bytes)
-        curated = curate_store(
-            store, Pipeline.from_config(ws.config.curate.rules), DedupeConfig(), accept_passing=True
+        pipeline = Pipeline.from_config(
+            ws.config.curate.rules, token_counter(ws.config.train.base_model)
         )
+        curated = curate_store(store, pipeline, DedupeConfig(), accept_passing=True)
         split = split_store(store, fix_leakage=True)
         result, _ = export_store(
             store, "messages", ws.root / "exports" / "pairs.jsonl", per_split=True, allow=allow
@@ -121,16 +124,29 @@ def stage_curate(ws: Workspace, progress: Progress) -> StageResult:
     )
 
 
-def curate_size(ws: Workspace) -> int:
+def curate_size(ws: Workspace, opts: DemoOptions) -> int:
     with ws.open_store() as store:
         return store.counts()["conversations"]
 
 
-Stage = Callable[[Workspace, Progress], StageResult]
+def stage_train(ws: Workspace, progress: Progress, opts: DemoOptions) -> StageResult:
+    """Fine-tune the embedded model on the curated pairs in a background job, followed here."""
+    if not opts.steps:
+        return StageResult("train", "skipped (--steps 0)")
+    summary, details = train_and_follow(ws, opts, progress, company_contacts())
+    return StageResult("train", summary, details)
+
+
+def train_size(ws: Workspace, opts: DemoOptions) -> int:
+    return opts.steps
+
+
+Stage = Callable[[Workspace, Progress, DemoOptions], StageResult]
 # name, the stage, its amount of work, and the unit that amount is counted in
-STAGES: tuple[tuple[str, Stage, Callable[[Workspace], int], str], ...] = (
+STAGES: tuple[tuple[str, Stage, Callable[[Workspace, DemoOptions], int], str], ...] = (
     ("import", stage_import, import_size, "bytes"),
     ("curate", stage_curate, curate_size, "conversations"),
+    ("train", stage_train, train_size, "steps"),
 )
 
-__all__ = ["STAGES", "StageResult", "sample_domain"]
+__all__ = ["STAGES", "DemoOptions", "StageResult", "sample_domain"]

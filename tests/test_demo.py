@@ -10,9 +10,10 @@ from afina.tui.cli import main
 
 
 def test_demo_imports_the_sample_domain_and_is_repeatable(tmp_path, capsys):
-    assert main(["demo", str(tmp_path / "d"), "--json"]) == 0
+    assert main(["demo", str(tmp_path / "d"), "--steps", "0", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    stage, curate = result["stages"]
+    stage, curate, train = result["stages"]
+    assert train["summary"].startswith("skipped")
     assert (stage["stage"], curate["stage"]) == ("import", "curate")
     statuses = {f["status"] for f in stage["files"]}
     assert statuses <= {"imported", "unchanged"}, statuses
@@ -28,14 +29,14 @@ def test_demo_imports_the_sample_domain_and_is_repeatable(tmp_path, capsys):
     # Exports shared twice (same bytes) are recognised, not imported again.
     assert sum(f["status"] == "unchanged" for f in stage["files"]) >= 1
 
-    assert main(["demo", str(tmp_path / "d"), "--json"]) == 0
+    assert main(["demo", str(tmp_path / "d"), "--steps", "0", "--json"]) == 0
     again = json.loads(capsys.readouterr().out)["stages"]
     assert again[0]["workspace"] == counts
     assert again[1]["extracted"] == 0  # every pair was there already
 
 
 def test_demo_exports_a_scrubbed_split_dataset(tmp_path, capsys):
-    assert main(["demo", str(tmp_path / "d"), "--json"]) == 0
+    assert main(["demo", str(tmp_path / "d"), "--steps", "0", "--json"]) == 0
     curate = json.loads(capsys.readouterr().out)["stages"][1]
     assert curate["removed"]["trivial"] > 0 and curate["accepted"] > 300
     assert set(curate["splits"]) == {"train", "validation", "test"}
@@ -49,3 +50,21 @@ def test_demo_exports_a_scrubbed_split_dataset(tmp_path, capsys):
     assert not leaked
     # ...but the company's own contacts, which the assistant must learn, are kept.
     assert "(48) 3000-5821" in exported
+
+
+def test_demo_fine_tunes_in_a_background_job_and_reports_the_losses(tmp_path, capsys, tiny_model):
+    args = ["demo", str(tmp_path / "d"), "--steps", "4", "--base-model", str(tiny_model), "--json"]
+    assert main(args) == 0
+    train = json.loads(capsys.readouterr().out)["stages"][2]
+    assert train["stage"] == "train" and train["steps"] == 4
+    assert len(train["train_losses"]) == 4
+    # an evaluation before training, then every steps // 3 = 1 step
+    assert len(train["validation_losses"]) == 5
+    assert "validation loss" in train["summary"]
+    # validation questions answered before and after, beside the team's own answer
+    assert len(train["samples"]) == 2
+    for sample in train["samples"]:
+        assert set(sample) == {"question", "reference", "base", "tuned"}
+        assert sample["question"] and sample["reference"]
+    run = tmp_path / "d" / "runs" / train["run"]
+    assert (run / "final" / "adapter_model.safetensors").is_file()

@@ -10,18 +10,22 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Label, Static
 from textual.worker import WorkerCancelled, WorkerFailed
 
+from afina.engine.curation.clean import Pipeline
+from afina.engine.curation.curate_run import curate_store
 from afina.engine.curation.extract import ExtractOptions
 from afina.engine.curation.extract_run import extract_to_store
 from afina.engine.ingest.discover import Sniffer
 from afina.engine.ingest.run import import_candidates
-from afina.engine.types import PairFilter
+from afina.engine.types import PairFilter, PairRow, RuleHit
 from afina.engine.workspace import Workspace, init_workspace
 from afina.tui.app import AfinaApp
 from afina.tui.screens.curate_screen import CurateScreen
+from afina.tui.widgets.pair_view import PLACEHOLDER_STYLE, RULE_HIT_STYLE, pair_renderable
 
 SIZE = (120, 40)
 
@@ -244,7 +248,7 @@ async def test_reviewing_the_pending_queue_walks_it(ws: Workspace) -> None:
 
 
 def test_narrowing_filters_parse_and_print_back():
-    from afina.tui.screens.curate_screen import describe, narrowed
+    from afina.tui.filters import describe, narrowed
 
     where = narrowed(PairFilter(status="pending"), "tag:preço rule:trivial source:3 split:test")
     assert (where.status, where.tag, where.rule, where.source_id, where.split) == (
@@ -276,3 +280,111 @@ async def test_narrow_by_tag(ws: Workspace) -> None:
         await pilot.press("F", "ctrl+u", "enter")  # empty: the filter is cleared
         await settle(pilot)
         assert table.row_count == 4
+
+
+# --- rule hits and personal data marked in the pair ------------------------------------------
+
+
+@pytest.fixture
+def ws_hits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """A workspace whose pairs went through `afina curate`: one keeps a web address (flagged),
+    one has a template variable (rejected), one an e-mail (scrubbed)."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    workspace, _ = init_workspace(tmp_path / "ws")
+    chats = [
+        {
+            "id": "link",
+            "conversations": [
+                {"from": "human", "value": "Where can I see if there is an outage?"},
+                {"from": "gpt", "value": "Check https://status.example.com/fiber, it updates."},
+            ],
+        },
+        {
+            "id": "macro",
+            "conversations": [
+                {"from": "human", "value": "When does my plan renew?"},
+                {"from": "gpt", "value": "Hello {{first_name}}, it renews on the 5th."},
+            ],
+        },
+        *conversations(0),
+    ]
+    path = workspace.root / "chats.json"
+    path.write_text(json.dumps(chats), encoding="utf-8")
+    with workspace.open_store() as store:
+        import_candidates(store, Sniffer().candidates([path]))
+        extract_to_store(store, ExtractOptions(assistant_role="assistant"))
+        curate_store(store, Pipeline.from_config(workspace.config.curate.rules))
+    return workspace
+
+
+def styled(renderable: object, style: str) -> list[str]:
+    """The pieces of the pair pane's Text lines drawn in ``style``."""
+    lines = [r for r in getattr(renderable, "renderables", []) if isinstance(r, Text)]
+    return [t.plain[s.start : s.end] for t in lines for s in t.spans if str(s.style) == style]
+
+
+async def test_a_url_hit_is_marked_in_the_response(ws_hits: Workspace) -> None:
+    app = AfinaApp(ws_hits)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_curate(pilot)
+        body = screen.query_one("#pair-body", Static)
+        assert "Pair 1" in plain(body)
+        # The address in the response, then the legend's sample (shown as there is a mark).
+        marks = styled(body.content, RULE_HIT_STYLE)
+        assert marks == ["https://status.example.com/fiber", "like this"]
+        shown = plain(body)
+        assert "marked like this in the text: what a rule found there" in shown
+        assert "urls (response): web address: https://status.example.com/fiber" in shown
+        await pilot.press("g", *"2", "enter")  # the rejected pair with a template variable
+        await settle(pilot)
+        assert "Pair 2  rejected" in plain(body)
+        assert styled(body.content, RULE_HIT_STYLE) == ["{{first_name}}", "like this"]
+        await pilot.press("g", *"3", "enter")  # no rule hits, a scrubbed e-mail
+        await settle(pilot)
+        assert styled(body.content, RULE_HIT_STYLE) == []
+        assert styled(body.content, PLACEHOLDER_STYLE) == ["<EMAIL_1>"] * 3
+        assert "Personal data: <EMAIL_1> email" in plain(body)
+        assert "Rule hits" not in plain(body) and "what a rule found" not in plain(body)
+
+
+def row(**fields: object) -> PairRow:
+    base: dict[str, object] = {
+        "id": 7,
+        "conversation_id": 2,
+        "prompt": "where is it?",
+        "response": "ok",
+        "context": (),
+        "system": None,
+        "status": "pending",
+        "tags": (),
+        "note": None,
+        "edited": False,
+        "split": None,
+        "turn_ids": (),
+    }
+    return PairRow(**{**base, **fields})  # type: ignore[arg-type]
+
+
+def test_pair_view_marks_spans_in_context_and_flags_whole_field_hits() -> None:
+    pair = row(
+        context=(("user", "my card <CARD_1> failed, see [image]"),),
+        response="ok",
+        prompt="Hi <NAME_1>, is <API_KEY_1> valid?",
+    )
+    hits = [
+        RuleHit("placeholders", "removed a media placeholder or system line", "context"),
+        RuleHit("trivial", "response is 1 word(s): 'ok'", "response"),
+    ]
+    out = pair_renderable(pair, hits, kinds={"<NAME_1>": "person"})
+    assert styled(out, RULE_HIT_STYLE) == ["[image]", "like this"]
+    titles = [t.plain for t in getattr(out, "renderables", []) if isinstance(t, Text)]
+    assert "Response  ⚑ rule hits" in titles and "Context  ⚑ rule hits" in titles
+    assert "Prompt" in titles  # no hit about the prompt
+    assert "Personal data: <CARD_1> card, <NAME_1> person, <API_KEY_1> api key" in titles
+    assert styled(out, PLACEHOLDER_STYLE)[-3:] == ["<CARD_1>", "<NAME_1>", "<API_KEY_1>"]
+    assert not {" card", " person", " api key"} & set(styled(out, "bold"))  # kinds plain
+    # A hit about a whole field marks no text, and then no legend shows.
+    only_trivial = pair_renderable(pair, hits[1:])
+    assert styled(only_trivial, RULE_HIT_STYLE) == []
+    lines = [t.plain for t in getattr(only_trivial, "renderables", []) if isinstance(t, Text)]
+    assert "Rule hits" in lines and not any("what a rule found" in x for x in lines)

@@ -17,6 +17,7 @@ from afina.tui.messages import WorkspaceChanged
 from afina.tui.screens.curate_screen import CurateScreen
 from afina.tui.screens.home import HomeScreen
 from afina.tui.screens.import_screen import IMPORT_GROUP, ImportScreen
+from afina.tui.screens.train_screen import TrainScreen
 
 
 class AfinaApp(App[None]):
@@ -27,6 +28,7 @@ class AfinaApp(App[None]):
         Binding("h", "switch_mode('home')", "Home"),
         Binding("i", "switch_mode('import')", "Import"),
         Binding("c", "switch_mode('curate')", "Curate"),
+        Binding("t", "switch_mode('train')", "Train"),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -38,6 +40,7 @@ class AfinaApp(App[None]):
         self.add_mode("home", lambda: HomeScreen(ws))
         self.add_mode("import", lambda: ImportScreen(ws, start))
         self.add_mode("curate", lambda: CurateScreen(ws))
+        self.add_mode("train", lambda: TrainScreen(ws))
         self._quit_armed = False
 
     async def action_quit(self) -> None:

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from afina.engine.errors import ConfigError
 from afina.engine.types import PairDraft, RuleHit
@@ -39,6 +39,21 @@ class Rule(Protocol):
     description: ClassVar[str]
 
     def apply(self, draft: PairDraft) -> Result: ...
+
+
+@runtime_checkable
+class MarksSpans(Protocol):
+    """A rule that can say where in a text the things it judges are (for a reviewer's eyes).
+
+    Optional: rules about a field as a whole (its length, its language) have no spans.
+    """
+
+    def spans(self, text: str) -> list[tuple[int, int]]: ...
+
+
+def rule_spans(rule: object, text: str) -> list[tuple[int, int]]:
+    """(start, end) of what ``rule`` looks for in ``text``, in order; none for whole-field rules."""
+    return sorted(rule.spans(text)) if isinstance(rule, MarksSpans) else []
 
 
 # --- helpers shared by the rules ----------------------------------------------------------
@@ -288,6 +303,25 @@ def _remove_placeholders(text: str, extra: re.Pattern[str] | None) -> str:
     return "\n".join(lines).strip() if changed else text
 
 
+def _placeholder_spans(text: str, extra: re.Pattern[str] | None) -> list[tuple[int, int]]:
+    """Where _remove_placeholders would cut: whole system lines, placeholders (no spaces)."""
+    spans, start = [], 0
+    for line in text.split("\n"):
+        if _SYSTEM_LINE.match(line):
+            body = line.strip()
+            if body:
+                a = start + line.index(body)
+                spans.append((a, a + len(body)))
+        else:
+            for pattern in (_PLACEHOLDER, extra):
+                for m in pattern.finditer(line) if pattern is not None else ():
+                    lead = len(m.group()) - len(m.group().lstrip(" \t"))
+                    if m.start() + lead < m.end():
+                        spans.append((start + m.start() + lead, start + m.end()))
+        start += len(line) + 1
+    return sorted(spans)
+
+
 @dataclass(frozen=True)
 class Placeholders:
     """Media placeholders and system lines: removed from text; a pair left without a prompt or
@@ -305,6 +339,10 @@ class Placeholders:
         if self.extra:
             alternatives = "|".join(re.escape(x) for x in sorted(self.extra, key=len, reverse=True))
             object.__setattr__(self, "_extra", re.compile(f"[ \t]*(?:{alternatives})", re.I))
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """The media placeholders and system lines in ``text``."""
+        return _placeholder_spans(text, self._extra)
 
     def apply(self, draft: PairDraft) -> Result:
         new, changed = _rewrite(draft, lambda t: _remove_placeholders(t, self._extra))
@@ -375,6 +413,14 @@ class Urls:
 
     def _urls(self, text: str) -> list[tuple[int, int]]:
         return [(a, b) for a, b in find_urls(text) if not self._kept(text[a:b])]
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """The addresses this rule acts on, and the placeholders it put in place of others."""
+        spans = self._urls(text)
+        if self.placeholder:
+            found = re.finditer(re.escape(self.placeholder), text)
+            spans += [(m.start(), m.end()) for m in found]
+        return sorted(spans)
 
     def _replace(self, text: str) -> str:
         for a, b in reversed(self._urls(text)):
@@ -562,14 +608,19 @@ _CODE = re.compile(r"```.*?(?:```|$)|`[^`\n]+`", re.S)
 TEMPLATE_ACTIONS = ("drop", "flag")
 
 
-def find_template_vars(text: str, ignore_code: bool = True) -> list[str]:
-    """Un-rendered template variables in ``text`` ("{{nome}}", "%s"), in order."""
+def _template_spans(text: str, ignore_code: bool) -> list[tuple[int, int]]:
     if "{" not in text and "%" not in text and "<<" not in text and "[[" not in text:
         return []  # every template syntax needs one of these
     if ignore_code:
-        # Code shows template syntax on purpose (an f-string, a printf example).
-        text = _CODE.sub(" ", text)
-    return [m.group() for m in _TEMPLATE.finditer(text)]
+        # Code shows template syntax on purpose (an f-string, a printf example). It is blanked
+        # out, not cut, so what is found keeps its place in the text.
+        text = _CODE.sub(lambda m: " " * len(m.group()), text)
+    return [m.span() for m in _TEMPLATE.finditer(text)]
+
+
+def find_template_vars(text: str, ignore_code: bool = True) -> list[str]:
+    """Un-rendered template variables in ``text`` ("{{nome}}", "%s"), in order."""
+    return [text[a:b] for a, b in _template_spans(text, ignore_code)]
 
 
 @dataclass(frozen=True)
@@ -583,6 +634,10 @@ class Templates:
 
     def __post_init__(self) -> None:
         _check_choice(self.name, "action", self.action, TEMPLATE_ACTIONS)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """The un-rendered template variables in ``text``."""
+        return _template_spans(text, self.ignore_code)
 
     def apply(self, draft: PairDraft) -> Result:
         hits = [
@@ -685,6 +740,7 @@ __all__ = [
     "CountTokens",
     "Language",
     "Length",
+    "MarksSpans",
     "Normalize",
     "Placeholders",
     "Result",
@@ -697,5 +753,6 @@ __all__ = [
     "find_template_vars",
     "find_urls",
     "normalize_whitespace",
+    "rule_spans",
     "strip_markup",
 ]

@@ -41,9 +41,18 @@ def cli(ctx: click.Context, workspace: Path | None) -> None:
 
 
 def _register() -> None:
-    from afina.tui.cli import dataset_cmds, demo_cmd, import_cmds, pairs_cmds, workspace_cmds
+    from afina.tui.cli import (
+        dataset_cmds,
+        demo_cmd,
+        import_cmds,
+        model_cmds,
+        pairs_cmds,
+        train_cmds,
+        workspace_cmds,
+    )
 
-    for module in (workspace_cmds, import_cmds, pairs_cmds, dataset_cmds, demo_cmd):
+    modules = (workspace_cmds, import_cmds, pairs_cmds, dataset_cmds, train_cmds, model_cmds)
+    for module in (*modules, demo_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import click
 
-from afina.engine.demo import STAGES
+from afina.engine.demo import STAGES, DemoOptions
 from afina.engine.ingest.run import Progress
 from afina.engine.workspace import init_workspace
 from afina.tui.cli.output import byte_progress, emit_json, out
@@ -16,17 +17,26 @@ from afina.tui.cli.output import byte_progress, emit_json, out
 
 @click.command("demo")
 @click.argument("directory", type=click.Path(path_type=Path), default="afina-demo")
+@click.option(
+    "--steps",
+    type=int,
+    default=DemoOptions.steps,
+    show_default=True,
+    help="Steps of the demo's fine-tune (0 skips training).",
+)
+@click.option("--base-model", default=None, help="Base model instead of the embedded one.")
 @click.option("--json", "as_json", is_flag=True, help="Print the stage results as JSON.")
-def demo_cmd(directory: Path, as_json: bool) -> None:
+def demo_cmd(directory: Path, steps: int, base_model: str | None, as_json: bool) -> None:
     """Run afina's whole path on the bundled sample domain, offline, in DIRECTORY."""
     ws, _ = init_workspace(directory)
+    opts = DemoOptions(steps=steps, base_model=base_model)
     results = []
     for name, stage, size, unit in STAGES:
         started = time.monotonic()
-        with byte_progress(size(ws), not as_json, unit) as bar:
+        with byte_progress(size(ws, opts), not as_json, unit) as bar:
             task = bar.task_ids[0]
             bar.update(task, description=name)
-            result = stage(ws, Progress(on_bytes=partial(bar.advance, task)))
+            result = stage(ws, Progress(on_bytes=partial(bar.advance, task)), opts)
         seconds = time.monotonic() - started
         results.append(
             {
@@ -38,11 +48,27 @@ def demo_cmd(directory: Path, as_json: bool) -> None:
         )
         if not as_json:
             out.print(f"[green]✓[/] {name:<10} {result.summary}  [dim]({seconds:.1f} s)[/]")
+            _show_samples(result.details.get("samples"))
     if as_json:
         emit_json({"workspace": str(ws.root), "stages": results})
         return
     out.print(f"\nWorkspace: {ws.root}")
     out.print(f"Open it in the terminal UI:  afina --workspace {ws.root}")
+
+
+def _show_samples(samples: Any) -> None:
+    """A validation question the run never saw, answered before and after fine-tuning."""
+    from rich.text import Text  # chat text is full of brackets: never markup
+
+    for sample in samples or []:
+        out.print()
+        for label, style, key in (
+            ("Q:           ", "bold", "question"),
+            ("support team:", "dim", "reference"),
+            ("base model:  ", "dim", "base"),
+            ("fine-tuned:  ", "green", "tuned"),
+        ):
+            out.print(Text.assemble(("  " + label + " ", style), sample[key]))
 
 
 COMMANDS = (demo_cmd,)

@@ -106,16 +106,26 @@ def curate_cmd(
 ) -> None:
     """Run the cleaning rules and the dedupe over pending pairs (one undoable batch)."""
     config = None if no_dedupe else DedupeConfig(threshold=threshold)
+    from afina.engine.models import token_counter
+
     ws = get_workspace(ctx)
-    pipeline = Pipeline.from_config(ws.config.curate.rules)
+    base = ws.config.train.base_model
+    count_tokens = token_counter(base)
+    pipeline = Pipeline.from_config(ws.config.curate.rules, count_tokens)
     with ws.open_store() as store:
         report = curate_store(store, pipeline, config, accept_passing)
         counts = store.pair_counts()
-    result = {**asdict(report), "duplicates": dict(report.duplicates), "pairs": counts}
+    tokens = f"tokens of {base}" if count_tokens else "approximate tokens (tokenizer not available)"
+    result = {
+        **asdict(report),
+        "duplicates": dict(report.duplicates),
+        "pairs": counts,
+        "lengths_in": tokens,
+    }
     if as_json:
         emit_json(result)
         return
-    out.print(f"Checked {report.checked} pending pairs.")
+    out.print(f"Checked {report.checked} pending pairs (lengths in {tokens}).")
     for rule, n in report.removed.items():
         changed = report.rewritten.get(rule, 0)
         out.print(f"  {rule:<13} removed {n:>6}   rewrote {changed:>6}")

@@ -11,20 +11,22 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
-from textual.widgets.data_table import ColumnKey
 from textual.worker import Worker
 
+from afina.engine.curation.hit_spans import configured_rules
 from afina.engine.store.pairs import Change, tags_value
 from afina.engine.types import PairFilter, PairRow
 from afina.engine.workspace import Workspace
+from afina.tui.filters import describe, narrowed
 from afina.tui.messages import PairsChanged, PairShown, PairsPage
 from afina.tui.screens.base import AfinaScreen
+from afina.tui.widgets.ask_input import AskInput
+from afina.tui.widgets.pair_table import PairTable, counts_text, queue_title
 from afina.tui.widgets.pair_view import PLACEHOLDER_STYLE, STATUS_STYLE, PairView, ResponseEditor
 from afina.tui.widgets.turn_view import TurnView
 
@@ -33,13 +35,6 @@ PREFETCH = 20  # fetch the next page when the cursor is this close to the last l
 TURN_LIMIT = 200
 STATUS_CYCLE: tuple[str | None, ...] = (None, "pending", "accepted", "rejected")
 EMPTY_HINT = "No pairs yet: run `afina pairs extract` or press x to extract."
-ASKS = {
-    "tag": "Tag to add to the pair; Enter adds it, Escape cancels",
-    "note": "Note on the pair (empty clears it); Enter saves, Escape cancels",
-    "search": "Text to search in prompts and responses (empty: all); Enter applies",
-    "goto": "Pair id to jump to; Enter goes",
-    "narrow": "Filter: tag:NAME source:ID rule:NAME split:NAME (space-separated; empty clears)",
-}
 
 
 class CurateScreen(AfinaScreen):
@@ -67,7 +62,8 @@ class CurateScreen(AfinaScreen):
         self.sub_title = ws.config.workspace.name
         self._filter = PairFilter()
         self._editing = "response"  # the field the editor is open on
-        self._rows: list[PairRow] = []
+        # The cleaning rules as configured: they find in the text what their hits are about.
+        self._rules = configured_rules(ws.config.curate.rules)
         self._request = 0  # the listing whose pages are wanted
         self._more = False
         self._loading = False
@@ -76,8 +72,6 @@ class CurateScreen(AfinaScreen):
         self._pair: PairRow | None = None  # the pair in the pane
         self._pair_id: int | None = None  # the pair asked for (shown once it arrives)
         self._history: list[int] = []  # pairs changed here, newest last: undo goes back to them
-        self._asking: str | None = None
-        self._columns: list[ColumnKey] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -85,19 +79,21 @@ class CurateScreen(AfinaScreen):
         with Horizontal(id="curate-body"):
             with Vertical(id="queue-pane"):
                 yield Label("Pairs", id="queue-title", classes="pane-title")
-                yield DataTable(id="pairs", cursor_type="row", zebra_stripes=True)
+                yield PairTable(id="pairs")
             with Vertical(id="pair-pane"):
                 yield PairView(id="pair")
                 yield ResponseEditor(id="editor", soft_wrap=True)
                 yield TurnView(self.ws.root, id="curate-turns")
-        yield Input(id="curate-input")
+        yield AskInput(id="curate-input")
         yield Footer()
 
+    @property
+    def _rows(self) -> list[PairRow]:
+        """The pairs loaded in the queue, in order."""
+        return self.query_one(PairTable).pairs
+
     def on_mount(self) -> None:
-        self._columns = self.query_one("#pairs", DataTable).add_columns(
-            "id", "status", "tags", "prompt"
-        )
-        self.query_one("#pairs", DataTable).focus()
+        self.query_one(PairTable).focus()
         self.query_one(PairView).clear("Reading the pairs…")
 
     def on_screen_resume(self) -> None:
@@ -203,60 +199,29 @@ class CurateScreen(AfinaScreen):
             return
         self._more = not message.done
         self._total, self._counts = message.total, message.counts
-        table = self.query_one("#pairs", DataTable)
+        table = self.query_one(PairTable)
         row = table.cursor_row
         if message.offset == 0:
-            self._rows = []
-            table.clear()
-        self._rows.extend(message.rows)
-        for p in message.rows:
-            table.add_row(*_cells(p), key=str(p.id))
+            table.reset()
+        table.extend(message.rows)
         self._show_counts()
         if message.offset == 0:
             self._place_cursor(row)
 
     def _place_cursor(self, row: int) -> None:
-        table = self.query_one("#pairs", DataTable)
-        ids = [p.id for p in self._rows]
-        if not ids:
-            self._pair, self._pair_id = None, None
+        self._pair_id = self.query_one(PairTable).place(self._pair_id, row)
+        if self._pair_id is None:
+            self._pair = None
             self.query_one(TurnView).clear("")
             none = not sum(self._counts.get(s, 0) for s in STATUS_STYLE)
             self.query_one(PairView).clear(EMPTY_HINT if none else "No pairs match the filter.")
             return
-        if self._pair_id in ids:
-            table.move_cursor(row=ids.index(self._pair_id), animate=False)
-        else:
-            row = min(max(row, 0), len(ids) - 1)
-            table.move_cursor(row=row, animate=False)
-            self._pair_id = ids[row]
         self._load_pair(self._pair_id)  # its state may have changed: read it again
 
     def _show_counts(self) -> None:
-        c = self._counts
-        status = self._filter.status or "all"
-        more = "+" if self._more else ""
-        text = Text.assemble(
-            ("pending ", "dim"),
-            (str(c.get("pending", 0)), "yellow"),
-            ("  accepted ", "dim"),
-            (str(c.get("accepted", 0)), "green"),
-            ("  rejected ", "dim"),
-            (str(c.get("rejected", 0)), "red"),
-            ("   │   train ", "dim"),
-            str(c.get("train", 0)),
-            ("  validation ", "dim"),
-            str(c.get("validation", 0)),
-            ("  test ", "dim"),
-            str(c.get("test", 0)),
-        )
-        self.query_one("#curate-counts", Static).update(text)
-        search = f" · search “{self._filter.search}”" if self._filter.search else ""
-        narrow = describe(self._filter)
-        narrow = f" · {narrow}" if narrow else ""
-        self.query_one("#queue-title", Label).update(
-            f"Pairs · {status}{narrow}{search} · {len(self._rows)}{more} of {self._total}"
-        )
+        self.query_one("#curate-counts", Static).update(counts_text(self._counts))
+        title = queue_title(self._filter, len(self._rows), self._more, self._total)
+        self.query_one("#queue-title", Label).update(title)
 
     @on(DataTable.RowHighlighted, "#pairs")
     def _pair_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -276,7 +241,7 @@ class CurateScreen(AfinaScreen):
         if message.pair.id != self._pair_id:
             return
         self._pair = message.pair
-        self.query_one(PairView).show(message.pair, message.hits)
+        self.query_one(PairView).show(message.pair, message.hits, self._rules)
         # The turns are stored as spoken: the personal data scrubbing found is marked there.
         self.query_one(TurnView).show(
             message.conversation, message.turns, marks=message.pii, mark_style=PLACEHOLDER_STYLE
@@ -290,20 +255,9 @@ class CurateScreen(AfinaScreen):
             self.reload(keep=True)
             return
         # A review: redraw just its rows; a row the filter no longer takes leaves the queue.
-        table = self.query_one("#pairs", DataTable)
+        table = self.query_one(PairTable)
         for fresh in message.rows:
-            ids = [p.id for p in self._rows]
-            if fresh.id not in ids:
-                continue
-            i = ids.index(fresh.id)
-            if _matches(fresh, self._filter):
-                self._rows[i] = fresh
-                for column, value in zip(self._columns, _cells(fresh), strict=True):
-                    table.update_cell(str(fresh.id), column, value, update_width=True)
-            else:
-                del self._rows[i]
-                table.remove_row(str(fresh.id))
-                self._total -= 1
+            self._total -= table.redraw(fresh, self._filter)
         self._counts = message.counts
         self._show_counts()
         self._place_cursor(table.cursor_row)
@@ -328,12 +282,12 @@ class CurateScreen(AfinaScreen):
             return
         self._write(pair_id, "status", status, "accept" if status == "accepted" else "reject")
         # On to the next pair now, so the next key acts on it; the refresh keeps it current.
-        ids = [p.id for p in self._rows]
-        if pair_id in ids and ids.index(pair_id) + 1 < len(ids):
-            row = ids.index(pair_id) + 1
-            self._pair_id = ids[row]  # now, not when the highlight event comes
-            self.query_one("#pairs", DataTable).move_cursor(row=row)
-            self._load_pair(self._pair_id)
+        table = self.query_one(PairTable)
+        following = table.following(pair_id)
+        if following is not None:
+            self._pair_id = following  # now, not when the highlight event comes
+            table.select(following)
+            self._load_pair(following)
 
     def action_undo(self) -> None:
         self._undo(False, self._history.pop() if self._history else None)
@@ -355,11 +309,7 @@ class CurateScreen(AfinaScreen):
         if pair is None:
             return
         self._editing = field
-        editor = self.query_one(ResponseEditor)
-        editor.load_text(pair.prompt if field == "prompt" else pair.response)
-        editor.move_cursor(editor.document.end)
-        editor.add_class("editing")
-        editor.focus()
+        self.query_one(ResponseEditor).open(pair.prompt if field == "prompt" else pair.response)
 
     @on(ResponseEditor.Saved)
     def _edit_saved(self, event: ResponseEditor.Saved) -> None:
@@ -377,20 +327,16 @@ class CurateScreen(AfinaScreen):
     def action_ask(self, what: str) -> None:
         if what in ("tag", "note") and self._current() is None:
             return
-        self._asking = what
-        field = self.query_one("#curate-input", Input)
-        field.placeholder = ASKS[what]
-        field.value = {
+        start = {
             "note": (self._pair.note or "") if self._pair else "",
             "search": self._filter.search or "",
             "narrow": describe(self._filter),
         }.get(what, "")
-        field.add_class("active")
-        field.focus()
+        self.query_one(AskInput).ask(what, start)
 
     @on(Input.Submitted, "#curate-input")
     def _answered(self, event: Input.Submitted) -> None:
-        what, value = self._asking, event.value.strip()
+        what, value = self.query_one(AskInput).asking, event.value.strip()
         self._close_editors()
         pair = self._pair
         if what == "search":
@@ -408,9 +354,7 @@ class CurateScreen(AfinaScreen):
                 self.notify(f"Not a pair id: {value!r}", severity="warning")
                 return
             self._pair_id = int(value)
-            ids = [p.id for p in self._rows]
-            if self._pair_id in ids:
-                self.query_one("#pairs", DataTable).move_cursor(row=ids.index(self._pair_id))
+            self.query_one(PairTable).select(self._pair_id)
             self._load_pair(self._pair_id)
         elif what == "tag" and pair is not None and value:
             self._write(pair.id, "tags", tags_value((*pair.tags, value)), "tag")
@@ -421,55 +365,6 @@ class CurateScreen(AfinaScreen):
         self._close_editors()
 
     def _close_editors(self) -> None:
-        self._asking = None
-        self.query_one("#curate-input", Input).remove_class("active")
-        self.query_one(ResponseEditor).remove_class("editing")
-        self.query_one("#pairs", DataTable).focus()
-
-
-def _cells(p: PairRow) -> tuple[str | Text, ...]:
-    return (
-        str(p.id),
-        Text(p.status, style=STATUS_STYLE.get(p.status, "")),
-        ",".join(p.tags),
-        p.prompt.replace("\n", " ")[:60],
-    )
-
-
-def _matches(p: PairRow, where: PairFilter) -> bool:
-    """Whether a just-changed pair still belongs in the queue (the filters this screen sets)."""
-    if where.status is not None and p.status != where.status:
-        return False
-    if where.tag is not None and where.tag not in p.tags:
-        return False
-    if where.search:
-        needle = where.search.casefold()
-        return needle in p.prompt.casefold() or needle in p.response.casefold()
-    return True
-
-
-_NARROWING = {"tag": "tag", "source": "source_id", "rule": "rule", "split": "split"}
-
-
-def narrowed(where: PairFilter, text: str) -> PairFilter:
-    """``where`` with its tag/source/rule/split set from ``key:value`` words (others cleared)."""
-    values: dict[str, object] = dict.fromkeys(_NARROWING.values())
-    for word in text.split():
-        key, sep, value = word.partition(":")
-        if not sep or key not in _NARROWING or not value:
-            raise ValueError(f"not a filter: {word!r} (use tag:, source:, rule: or split:)")
-        if key == "source" and not value.isdigit():
-            raise ValueError(f"source: wants a source id, got {value!r}")
-        if key == "split" and value not in ("train", "validation", "test"):
-            raise ValueError("split: is train, validation or test")
-        values[_NARROWING[key]] = int(value) if key == "source" else value
-    return replace(where, **values)  # type: ignore[arg-type]
-
-
-def describe(where: PairFilter) -> str:
-    """The ``key:value`` words that :func:`narrowed` reads back into ``where``."""
-    return " ".join(
-        f"{key}:{getattr(where, attr)}"
-        for key, attr in _NARROWING.items()
-        if getattr(where, attr) is not None
-    )
+        self.query_one(AskInput).close()
+        self.query_one(ResponseEditor).close()
+        self.query_one(PairTable).focus()

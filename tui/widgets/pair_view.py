@@ -1,8 +1,9 @@
-"""Curate's pair pane: one pair in full, placeholders highlighted, and the response editor."""
+"""Curate's pair pane: one pair in full, placeholders and rule hits marked, the response editor."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import ClassVar
 
 from rich.console import Group, RenderableType
@@ -13,22 +14,60 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static, TextArea
 
+from afina.engine.curation.clean_rules import Rule
+from afina.engine.curation.hit_spans import HitSpan, hit_spans
 from afina.engine.types import PairRow, RuleHit
 
 # What scrubbing leaves in place of personal data: <EMAIL_1>, <CPF_2>, <NAME_1>...
 PLACEHOLDER = r"<[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_\d+>"
 PLACEHOLDER_STYLE = "bold black on yellow"
+# What a rule hit is about inside the text (an address, a template variable...).
+RULE_HIT_STYLE = "bold red underline"
 STATUS_STYLE = {"pending": "yellow", "accepted": "green", "rejected": "red"}
 
+_PLACEHOLDER = re.compile(PLACEHOLDER)
 
-def marked(text: str) -> Text:
-    """Chat text (no markup: it is full of brackets) with its placeholders highlighted."""
+
+def marked(text: str, spans: Iterable[HitSpan] = ()) -> Text:
+    """Chat text (no markup: it is full of brackets) with its placeholders highlighted and
+    the ``spans`` rule hits are about underlined."""
     out = Text(text)
     out.highlight_regex(PLACEHOLDER, PLACEHOLDER_STYLE)
+    for start, end, _ in spans:
+        out.stylize(RULE_HIT_STYLE, start, end)
     return out
 
 
-def pair_renderable(pair: PairRow, hits: Sequence[RuleHit]) -> RenderableType:
+def placeholder_kind(placeholder: str) -> str:
+    """The kind a placeholder stands for, from its label: "<API_KEY_2>" -> "api key"."""
+    return placeholder[1 : placeholder.rindex("_")].lower().replace("_", " ")
+
+
+def placeholders(texts: Iterable[str]) -> list[str]:
+    """The scrubbing placeholders in ``texts``, each once, in order of first appearance."""
+    return list(dict.fromkeys(m.group() for t in texts for m in _PLACEHOLDER.finditer(t)))
+
+
+def _title(name: str, style: str, flagged: bool) -> Text:
+    """A field's title; ``flagged`` when a rule hit is about it (its length, its language)."""
+    title = Text(name, style=style)
+    if flagged:
+        title.append("  ⚑ rule hits", style="bold red")
+    return title
+
+
+def pair_renderable(
+    pair: PairRow,
+    hits: Sequence[RuleHit],
+    rules: Mapping[str, Rule] | None = None,
+    kinds: Mapping[str, str] | None = None,
+) -> RenderableType:
+    """The pair for the pane.
+
+    ``rules``: the cleaning rules as configured, to find what their hits are about in the text
+    (defaults without). ``kinds``: placeholder -> kind of personal data, as the store keeps
+    them; without, the kind is read off the placeholder's label.
+    """
     head = Text.assemble(
         (f"Pair {pair.id}", "bold"),
         "  ",
@@ -42,23 +81,44 @@ def pair_renderable(pair: PairRow, hits: Sequence[RuleHit]) -> RenderableType:
     if pair.tags:
         head.append("  tags " + ", ".join(pair.tags), style="blue")
     parts: list[RenderableType] = [head]
-    if pair.system:
-        parts += [Text("System", style="bold dim"), marked(pair.system)]
-    if pair.context:
-        parts.append(Text("Context", style="bold dim"))
-        for role, text in pair.context:
-            parts.append(Text.assemble((f"{role}: ", "dim cyan"), marked(text)))
+    in_text = False  # whether any hit is marked inside the text (then the legend shows)
+
+    def body(text: str, fld: str) -> Text:
+        nonlocal in_text
+        spans = hit_spans(text, [h for h in hits if h.field == fld], rules)
+        in_text = in_text or bool(spans)
+        return marked(text, spans)
+
     flagged = {h.field for h in hits}
+    if pair.system:
+        parts += [Text("System", style="bold dim"), body(pair.system, "system")]
+    if pair.context:
+        parts.append(_title("Context", "bold dim", "context" in flagged))
+        for role, text in pair.context:
+            parts.append(Text.assemble((f"{role}: ", "dim cyan"), body(text, "context")))
     for name, text in (("Prompt", pair.prompt), ("Response", pair.response)):
-        title = Text(name, style="bold cyan")
-        if name.lower() in flagged:
-            title.append("  ⚑ rule hits", style="bold red")
-        parts += [title, marked(text)]
+        parts += [_title(name, "bold cyan", name.lower() in flagged), body(text, name.lower())]
     if hits:
         parts.append(Text("Rule hits", style="bold red"))
+        if in_text:
+            parts.append(
+                Text.assemble(
+                    ("  marked ", "dim"),
+                    ("like this", RULE_HIT_STYLE),
+                    (" in the text: what a rule found there", "dim"),
+                )
+            )
         for h in hits:
             where = f" ({h.field})" if h.field else ""
             parts.append(Text.assemble(("• ", "red"), (h.rule, "bold"), f"{where}: ", h.detail))
+    texts = [pair.system or "", *(t for _, t in pair.context), pair.prompt, pair.response]
+    found = placeholders(texts)
+    if found:
+        line = Text.assemble(("Personal data: ", "bold"))
+        for i, ph in enumerate(found):
+            kind = (kinds or {}).get(ph) or placeholder_kind(ph)
+            line.append_text(Text.assemble(", " if i else "", (ph, PLACEHOLDER_STYLE), f" {kind}"))
+        parts.append(line)
     if pair.note:
         parts.append(Text.assemble(("Note: ", "bold"), pair.note))
     return Group(*parts)
@@ -70,8 +130,14 @@ class PairView(VerticalScroll, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(id="pair-body")
 
-    def show(self, pair: PairRow, hits: Sequence[RuleHit]) -> None:
-        self.query_one("#pair-body", Static).update(pair_renderable(pair, hits))
+    def show(
+        self,
+        pair: PairRow,
+        hits: Sequence[RuleHit],
+        rules: Mapping[str, Rule] | None = None,
+        kinds: Mapping[str, str] | None = None,
+    ) -> None:
+        self.query_one("#pair-body", Static).update(pair_renderable(pair, hits, rules, kinds))
 
     def clear(self, note: str) -> None:
         self.query_one("#pair-body", Static).update(Text(note, style="dim italic"))
@@ -92,6 +158,16 @@ class ResponseEditor(TextArea):
 
     class Cancelled(Message):
         pass
+
+    def open(self, text: str) -> None:
+        """Show the editor on ``text`` with the cursor at its end, and take the keys."""
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+        self.add_class("editing")
+        self.focus()
+
+    def close(self) -> None:
+        self.remove_class("editing")
 
     def action_save(self) -> None:
         self.post_message(self.Saved(self.text))

@@ -1,0 +1,109 @@
+"""The demo's training stage: a short LoRA fine-tune of the embedded model on the sample
+domain, as a real background job that the demo follows (and that survives the demo)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from afina.engine.errors import AfinaError
+from afina.engine.ingest.run import Progress
+from afina.engine.training import jobs
+from afina.engine.training.events import follow
+from afina.engine.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    steps: int = 60  # optimizer steps of the demo's fine-tune; 0 skips training
+    base_model: str | None = None  # None: the workspace's (the embedded SmolLM2)
+    samples: int = 2  # validation questions answered by the base and the tuned model
+
+
+def demo_settings(ws: Workspace, opts: DemoOptions) -> Any:
+    """A short run that still moves the model: a higher learning rate than a long run would
+    use, and evaluations at the start, the middle and the end."""
+    every = max(1, opts.steps // 3)
+    return dataclasses.replace(
+        ws.config.train,
+        base_model=opts.base_model or ws.config.train.base_model,
+        max_steps=opts.steps,
+        learning_rate=1e-3,
+        eval_every=every,
+        checkpoint_every=every,
+    )
+
+
+def train_and_follow(
+    ws: Workspace, opts: DemoOptions, progress: Progress, allow: tuple[str, ...]
+) -> tuple[str, dict[str, Any]]:
+    run_dir, spec = jobs.create_run(ws, demo_settings(ws, opts), allow=allow)
+    jobs.start(run_dir)
+    done = 0
+    final: dict[str, Any] | None = None
+    evals: list[float] = []
+    losses: list[float] = []
+    for e in follow(run_dir, poll=0.3):
+        if e is None:
+            if jobs.runner_pid(run_dir) is None:
+                break
+            continue
+        if e["type"] == "step":
+            progress.on_bytes(int(e["step"]) - done)
+            done = int(e["step"])
+            losses.append(float(e["loss"]))
+        elif e["type"] == "eval":
+            evals.append(float(e["loss"]))
+        elif e["type"] in ("finished", "failed", "stopped"):
+            final = e
+    if final is None or final["type"] == "failed":
+        why = final.get("message") if final else "the runner ended without a word"
+        raise AfinaError(
+            f"the demo's training run {spec.id} failed: {why}",
+            (final or {}).get("hint") or f"see {run_dir / jobs.LOG_FILE}",
+        )
+    summary = (
+        f"{done} steps of {spec.settings.method} on {spec.settings.base_model} "
+        f"({spec.examples} pairs): validation loss {evals[0]:.3f} → {evals[-1]:.3f}; "
+        f"run {spec.id}, adapter in runs/{spec.id}/final"
+        if evals
+        else f"{done} steps; run {spec.id}, adapter in runs/{spec.id}/final"
+    )
+    samples = before_and_after(run_dir, opts.samples)
+    return summary, {
+        "samples": samples,
+        "run": spec.id,
+        "steps": done,
+        "train_losses": losses,
+        "validation_losses": evals,
+        "final": final.get("final"),
+    }
+
+
+def before_and_after(run_dir: Path, count: int) -> list[dict[str, str]]:
+    """Validation questions the run never trained on, answered by the base model and by the
+    tuned one, beside the answer the support team gave."""
+    from afina.engine.chat.generate import load_run
+    from afina.engine.training.data import read_messages
+
+    path = run_dir / "data" / "pairs.validation.jsonl"
+    if not count or not path.is_file():
+        return []
+    questions = read_messages(path)[:count]
+    assistant = load_run(run_dir)
+    out = []
+    for messages in questions:
+        prompt = messages[:-1]
+        with assistant.base():
+            before = assistant.reply(prompt, max_new_tokens=80)
+        out.append(
+            {
+                "question": prompt[-1]["content"],
+                "reference": messages[-1]["content"],
+                "base": before,
+                "tuned": assistant.reply(prompt, max_new_tokens=80),
+            }
+        )
+    return out

@@ -1,0 +1,122 @@
+"""`afina train --dry-run`: what a run would do and cost, measured, before it starts.
+
+Token counts and what is trimmed or dropped, steps per epoch, seconds per step and peak
+memory over a few real steps, an estimate of the whole run, a check that every answer ends
+with the token generation stops on, and a view of which tokens carry loss.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from afina.engine.training import recipe
+from afina.engine.training.batching import LengthGroupedOrder, padding_share
+from afina.engine.training.data import IGNORE, stop_token_ids
+from afina.engine.training.spec import RunSpec
+
+
+def loss_view(tokenizer: Any, input_ids: list[int], labels: list[int]) -> list[tuple[str, bool]]:
+    """The example as consecutive (text, carries loss) segments."""
+    segments: list[tuple[str, bool]] = []
+    start = 0
+    for i in range(1, len(input_ids) + 1):
+        if i == len(input_ids) or (labels[i] != IGNORE) != (labels[start] != IGNORE):
+            text = tokenizer.decode(input_ids[start:i], skip_special_tokens=False)
+            segments.append((text, labels[start] != IGNORE))
+            start = i
+    return segments
+
+
+def template_check(tokenizer: Any, model: Any) -> dict[str, Any]:
+    """The token each answer ends with must be one generation stops on, or the tuned model
+    will run on past its answer."""
+    gen = getattr(model, "generation_config", None)
+    eos = getattr(gen, "eos_token_id", None)
+    gen_stops = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
+    ends = stop_token_ids(tokenizer)
+    ok = bool(gen_stops & ends)
+    return {
+        "answer_end_tokens": sorted(tokenizer.convert_ids_to_tokens(sorted(ends))),
+        "generation_stops_on": sorted(
+            tokenizer.convert_ids_to_tokens(sorted(t for t in gen_stops if t is not None))
+        ),
+        "ok": ok,
+    }
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.times: list[float] = []
+
+    def on_step_end(self, *args: Any, **kw: Any) -> None:
+        self.times.append(time.perf_counter())
+
+
+def measure(spec: RunSpec, run_dir: Path, steps: int = 3) -> dict[str, Any]:
+    """Everything above, from a few real training steps in a scratch folder."""
+    from transformers import TrainerCallback
+    from transformers.utils import logging as hf_logging
+
+    from afina.engine.training.callbacks import peak_memory_mib
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    s = spec.settings
+    st = recipe.setup(spec, run_dir)
+    example = st.train.examples[0]
+    order = list(LengthGroupedOrder(st.train.lengths(), s.batch_size, s.seed))
+    timer = _Timer()
+
+    class TimerCallback(TrainerCallback):
+        def on_step_end(self, *a: Any, **kw: Any) -> None:
+            timer.on_step_end()
+
+    with tempfile.TemporaryDirectory(prefix="afina-preflight-") as scratch:
+        probe = dataclasses.replace(
+            st,
+            spec=dataclasses.replace(
+                spec,
+                settings=dataclasses.replace(
+                    s, max_steps=steps + 1, eval_every=0, checkpoint_every=0, warmup_ratio=0.0
+                ),
+            ),
+            run_dir=Path(scratch),
+        )
+        import torch
+
+        if torch.cuda.is_available():
+            torch.cuda.reset_peak_memory_stats()
+        started = time.perf_counter()
+        recipe.make_trainer(probe, [TimerCallback()]).train()
+    # The first step pays for warm-up (allocations, kernels); the rest is the steady rate.
+    marks = [started, *timer.times]
+    per_step = (
+        (marks[-1] - marks[1]) / max(1, len(marks) - 2) if len(marks) > 2 else marks[-1] - marks[0]
+    )
+    total = st.total_steps
+    gpu_peak = None
+    if torch.cuda.is_available():
+        gpu_peak = round(torch.cuda.max_memory_allocated() / 2**20, 1)
+    return {
+        "base_model": s.base_model,
+        "method": s.method,
+        "options": st.options,
+        "hardware": st.hw.to_json(),
+        "precision": st.choices.precision,
+        "gradient_checkpointing": st.choices.gradient_checkpointing,
+        "why": st.choices.why,
+        "data": {k: r.to_json() for k, r in st.reports.items()},
+        "padding_share": round(padding_share(st.train.lengths(), order, s.batch_size), 4),
+        "steps_per_epoch": st.steps_per_epoch,
+        "total_steps": total,
+        "seconds_per_step": round(per_step, 3),
+        "estimated_seconds": round(per_step * total),
+        "peak_rss_mib": peak_memory_mib(),
+        "peak_gpu_mib": gpu_peak,
+        "template": template_check(st.tokenizer, st.model),
+        "loss_view": loss_view(st.tokenizer, example.input_ids, example.labels),
+    }

@@ -1,0 +1,104 @@
+"""A run's spec: everything the runner needs, written once to ``runs/<id>/spec.toml``.
+
+The spec is the run's only input, so a run folder can reproduce itself: the hyperparameters,
+the method and its options, the base model, and the data files copied into the run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from afina.engine.config import TrainSettings
+from afina.engine.errors import ConfigError, UsageError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SPEC_FILE = "spec.toml"
+_FIELDS = {f.name: f for f in dataclasses.fields(TrainSettings)}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    id: str
+    created: str  # ISO time
+    workspace: str
+    settings: TrainSettings
+    method_options: dict[str, Any] = field(default_factory=dict)
+    train_file: str = "data/pairs.train.jsonl"
+    validation_file: str = "data/pairs.validation.jsonl"
+    examples: int = 0  # training examples after preparation, for progress estimates
+
+    def to_toml(self) -> str:
+        import tomli_w
+
+        settings = {k: v for k, v in dataclasses.asdict(self.settings).items() if k != "options"}
+        data = {
+            "run": {
+                "id": self.id,
+                "created": self.created,
+                "workspace": self.workspace,
+                "train_file": self.train_file,
+                "validation_file": self.validation_file,
+                "examples": self.examples,
+            },
+            "train": settings,
+            "method_options": self.method_options,
+        }
+        return tomli_w.dumps(data)
+
+
+def read_spec(run_dir: Path) -> RunSpec:
+    path = run_dir / SPEC_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read the run's spec ({e.strerror})") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from e
+    run = data.get("run", {})
+    settings = TrainSettings(**{k: v for k, v in data.get("train", {}).items() if k in _FIELDS})
+    return RunSpec(
+        id=run["id"],
+        created=run["created"],
+        workspace=run["workspace"],
+        settings=settings,
+        method_options=dict(data.get("method_options", {})),
+        train_file=run.get("train_file", RunSpec.train_file),
+        validation_file=run.get("validation_file", RunSpec.validation_file),
+        examples=int(run.get("examples", 0)),
+    )
+
+
+def apply_overrides(settings: TrainSettings, pairs: list[str]) -> TrainSettings:
+    """``KEY=VALUE`` strings from the command line over the workspace's [train] settings."""
+    changes: dict[str, Any] = {}
+    for item in pairs:
+        key, sep, raw = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in _FIELDS or key == "options":
+            known = ", ".join(k for k in _FIELDS if k != "options")
+            raise UsageError(f"--set {item!r}: expected KEY=VALUE with KEY one of: {known}")
+        changes[key] = _parse(key, raw.strip())
+    return dataclasses.replace(settings, **changes)
+
+
+def _parse(key: str, raw: str) -> Any:
+    default = getattr(TrainSettings(), key)
+    try:
+        if isinstance(default, bool):
+            return raw.lower() in ("1", "true", "yes", "on")
+        if isinstance(default, int):
+            return int(raw)
+        if isinstance(default, float):
+            return float(raw)
+    except ValueError as e:
+        kind = "a whole number" if isinstance(default, int) else "a number"
+        raise UsageError(f"--set {key}={raw}: {key} must be {kind}") from e
+    return raw

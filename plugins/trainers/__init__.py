@@ -1,0 +1,1 @@
+"""Built-in training methods, registered under the ``afina.trainers`` entry-point group."""
