@@ -199,3 +199,22 @@ def test_the_length_rule_counts_the_base_models_tokens(tokenizer):
     (length,) = [r for r in pipeline.rules if isinstance(r, Length)]
     assert length.count_tokens is count
     assert token_counter("/no/such/model") is None  # curation goes on with the estimate
+
+
+def test_preflight_in_a_child_process_reports_or_explains(curated_ws, tiny_model, tmp_path):
+    from training_support import quick_settings
+
+    from afina.engine.errors import AfinaError
+    from afina.engine.training.jobs import create_run
+    from afina.engine.training.preflight import measure_apart
+
+    run_dir, _ = create_run(curated_ws, quick_settings(curated_ws, tiny_model), root=tmp_path)
+    report = measure_apart(run_dir, steps=2)
+    assert report["template"]["ok"] and report["seconds_per_step"] > 0
+    assert report["data"]["train"]["kept"] > 100
+    assert any(carries for _, carries in report["loss_view"])
+    bad, _ = create_run(curated_ws, quick_settings(curated_ws, tmp_path / "nope"), root=tmp_path)
+    with pytest.raises(AfinaError, match=r"preflight failed: .*nope"):
+        measure_apart(bad, steps=2)
+    with pytest.raises(AfinaError, match="cancelled"):
+        measure_apart(run_dir, cancelled=lambda: True)

@@ -198,6 +198,9 @@ async def test_runs_listed_and_a_running_one_reattached_and_followed_live(ws: Wo
     with runner(live):
         app = AfinaApp(ws)
         async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            # A run is going: the UI opens on Train rather than Home.
+            assert isinstance(pilot.app.screen, TrainScreen)
             screen = await open_train(pilot)
             table = screen.query_one(RunsTable)
             assert table.run_ids == [FINISHED, FAILED, RUNNING]  # newest first
@@ -340,7 +343,7 @@ async def test_form_draws_the_lora_options_and_launches_with_them(
 async def test_preflight_shows_what_it_measured(
     ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from afina.engine.training import preflight
+    from afina.tui.screens import train_screen
 
     report = {
         "base_model": "smollm2-135m-instruct",
@@ -370,7 +373,7 @@ async def test_preflight_shows_what_it_measured(
     monkeypatch.setattr(
         jobs, "create_run", lambda ws_, s, o, root=None: (root, RunSpec("x", "", "", s))
     )
-    monkeypatch.setattr(preflight, "measure", lambda spec, run_dir: report)
+    monkeypatch.setattr(train_screen, "measure_apart", lambda run_dir, cancelled: report)
     app = AfinaApp(ws)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_train(pilot)

@@ -12,6 +12,7 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from afina.engine.training.jobs import list_runs
 from afina.engine.workspace import Workspace
 from afina.tui.messages import WorkspaceChanged
 from afina.tui.screens.curate_screen import CurateScreen
@@ -42,6 +43,12 @@ class AfinaApp(App[None]):
         self.add_mode("curate", lambda: CurateScreen(ws))
         self.add_mode("train", lambda: TrainScreen(ws))
         self._quit_armed = False
+
+    def on_mount(self) -> None:
+        # A run going on when the UI opens (after a closed terminal or a dropped SSH link):
+        # open on Train, which follows it, rather than on Home.
+        if any(r.state in ("running", "starting") for r in list_runs(self.ws)):
+            self.switch_mode("train")
 
     async def action_quit(self) -> None:
         # Quitting cancels the import, which stops after the file it is in (each file is one

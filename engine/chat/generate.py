@@ -20,8 +20,11 @@ class Assistant:
     tokenizer: Any
     adapter: bool  # the base model can be had back with base() while the adapter is loaded
 
-    def reply(self, messages: Messages, max_new_tokens: int = 128) -> str:
-        """A greedy answer (the same every time), stopped at the end-of-turn token."""
+    def reply(
+        self, messages: Messages, max_new_tokens: int = 128, repetition_penalty: float = 1.2
+    ) -> str:
+        """A greedy answer (the same every time), stopped at the end-of-turn token. Small
+        models decoded greedily fall into loops; a mild repetition penalty keeps them out."""
         import torch
 
         tok = self.tokenizer
@@ -33,6 +36,7 @@ class Assistant:
                 **enc,
                 max_new_tokens=max_new_tokens,
                 do_sample=False,
+                repetition_penalty=repetition_penalty,
                 eos_token_id=sorted(stop_token_ids(tok)),
                 pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id,
             )

@@ -120,3 +120,53 @@ def measure(spec: RunSpec, run_dir: Path, steps: int = 3) -> dict[str, Any]:
         "template": template_check(st.tokenizer, st.model),
         "loss_view": loss_view(st.tokenizer, example.input_ids, example.labels),
     }
+
+
+def measure_apart(run_dir: Path, cancelled: Any = lambda: False, steps: int = 3) -> dict[str, Any]:
+    """``measure`` in a child process: the caller (the TUI) never loads torch, and can give up
+    at any moment by killing the child. ``cancelled`` is polled while it runs."""
+    import json
+    import subprocess
+    import sys
+
+    from afina.engine.errors import AfinaError
+
+    cmd = [sys.executable, "-m", "afina.engine.training.preflight", str(run_dir), str(steps)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    while proc.poll() is None:
+        if cancelled():
+            proc.kill()
+            proc.wait()
+            raise AfinaError("preflight cancelled")
+        time.sleep(0.2)
+    out, err = proc.communicate()
+    try:
+        result = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
+    except ValueError:
+        result = {}
+    if proc.returncode == 0 and "error" not in result:
+        return dict(result)
+    last = err.strip().splitlines()[-1] if err.strip() else f"exit code {proc.returncode}"
+    raise AfinaError(f"preflight failed: {result.get('error') or last}", result.get("hint"))
+
+
+def _main(argv: list[str]) -> int:
+    import json
+
+    from afina.engine.errors import AfinaError
+    from afina.engine.training.spec import read_spec
+
+    run_dir = Path(argv[0])
+    try:
+        report = measure(read_spec(run_dir), run_dir, int(argv[1]) if len(argv) > 1 else 3)
+    except AfinaError as e:
+        print(json.dumps({"error": e.message, "hint": e.hint}))
+        return 2
+    print(json.dumps(report, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(_main(sys.argv[1:]))

@@ -24,6 +24,7 @@ from afina.engine.errors import AfinaError
 from afina.engine.plugins import Plugin, list_plugins, load_plugin
 from afina.engine.training import jobs
 from afina.engine.training.jobs import RunStatus
+from afina.engine.training.preflight import measure_apart
 from afina.engine.training.spec import SPEC_FILE
 from afina.engine.workspace import Workspace
 from afina.tui.run_trace import LIVE, RunTrace, tail
@@ -159,11 +160,11 @@ class TrainScreen(AfinaScreen):
         description="Preflight",
     )
     def _preflight(self, settings: TrainSettings, options: dict[str, Any]) -> None:
-        from afina.engine.training.preflight import measure  # torch: only when asked for
-
+        worker = get_current_worker()
         with tempfile.TemporaryDirectory(prefix="afina-preflight-") as scratch:
-            run_dir, spec = jobs.create_run(self.ws, settings, options, root=Path(scratch))
-            report = measure(spec, run_dir)
+            run_dir, _ = jobs.create_run(self.ws, settings, options, root=Path(scratch))
+            # In a child process: the TUI never loads torch, and quitting kills the child.
+            report = measure_apart(run_dir, lambda: worker.is_cancelled)
         if not get_current_worker().is_cancelled:
             self.post_message(PreflightReady(report))
 
