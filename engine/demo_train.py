@@ -17,20 +17,26 @@ from afina.engine.workspace import Workspace
 
 @dataclass(frozen=True)
 class DemoOptions:
-    steps: int = 60  # optimizer steps of the demo's fine-tune; 0 skips training
+    steps: int = 100  # optimizer steps of the demo's fine-tune; 0 skips training
     base_model: str | None = None  # None: the workspace's (the embedded SmolLM2)
     samples: int = 2  # validation questions answered by the base and the tuned model
 
 
+# A short run has to move the model: adapters on every linear layer learn the domain's tone
+# in ~100 steps where the q/v default barely starts (validation loss 4.20 -> 2.24 against
+# 4.19 -> 3.18 in 60 steps at 1e-3 with q/v r=8, measured on the sample domain).
+DEMO_LORA = {"target_modules": "all-linear", "r": 16, "alpha": 32}
+
+
 def demo_settings(ws: Workspace, opts: DemoOptions) -> Any:
-    """A short run that still moves the model: a higher learning rate than a long run would
-    use, and evaluations at the start, the middle and the end."""
-    every = max(1, opts.steps // 3)
+    """A short run with evaluations at the start, the middle and the end."""
+    every = max(1, opts.steps // 2)
     return dataclasses.replace(
         ws.config.train,
         base_model=opts.base_model or ws.config.train.base_model,
+        method="lora",
         max_steps=opts.steps,
-        learning_rate=1e-3,
+        learning_rate=5e-4,
         eval_every=every,
         checkpoint_every=every,
     )
@@ -39,7 +45,7 @@ def demo_settings(ws: Workspace, opts: DemoOptions) -> Any:
 def train_and_follow(
     ws: Workspace, opts: DemoOptions, progress: Progress, allow: tuple[str, ...]
 ) -> tuple[str, dict[str, Any]]:
-    run_dir, spec = jobs.create_run(ws, demo_settings(ws, opts), allow=allow)
+    run_dir, spec = jobs.create_run(ws, demo_settings(ws, opts), dict(DEMO_LORA), allow=allow)
     jobs.start(run_dir)
     done = 0
     final: dict[str, Any] | None = None
@@ -65,7 +71,7 @@ def train_and_follow(
             (final or {}).get("hint") or f"see {run_dir / jobs.LOG_FILE}",
         )
     summary = (
-        f"{done} steps of {spec.settings.method} on {spec.settings.base_model} "
+        f"{done} steps of LoRA (r=16, all linear layers) on {spec.settings.base_model} "
         f"({spec.examples} pairs): validation loss {evals[0]:.3f} → {evals[-1]:.3f}; "
         f"run {spec.id}, adapter in runs/{spec.id}/final"
         if evals

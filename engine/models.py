@@ -193,6 +193,18 @@ def load_tokenizer(name: str | None) -> Any:
         raise _missing(where, e) from e
 
 
+def quiet_transformers() -> None:
+    """No weight-loading bars or deprecation chatter on a person's terminal (the runner's
+    log keeps them: it does not call this)."""
+    import warnings
+
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    warnings.filterwarnings("ignore", category=FutureWarning, module="transformers")
+
+
 def token_counter(name: str | None) -> Callable[[str], int] | None:
     """Counts tokens as the base model's tokenizer does, for the curation length rule; None
     where that tokenizer cannot load here (no model libraries, a hub id not cached)."""

@@ -58,8 +58,8 @@ def test_demo_fine_tunes_in_a_background_job_and_reports_the_losses(tmp_path, ca
     train = json.loads(capsys.readouterr().out)["stages"][2]
     assert train["stage"] == "train" and train["steps"] == 4
     assert len(train["train_losses"]) == 4
-    # an evaluation before training, then every steps // 3 = 1 step
-    assert len(train["validation_losses"]) == 5
+    # an evaluation before training, then every steps // 2 = 2 steps
+    assert len(train["validation_losses"]) == 3
     assert "validation loss" in train["summary"]
     # validation questions answered before and after, beside the team's own answer
     assert len(train["samples"]) == 2

@@ -154,6 +154,11 @@ def test_cli_train_follow_jobs_and_logs(curated_ws, tiny_model, capsys):
     assert json.loads(capsys.readouterr().out)["type"] == "finished"
     assert main([*w, "jobs", "resume", "--json"]) == 2
     assert "has finished" in capsys.readouterr().err
+    assert main([*w, "jobs", "curves", "--json"]) == 0
+    curves = json.loads(capsys.readouterr().out)
+    assert [step for step, _ in curves["train"]] == [1, 2, 3]
+    assert main([*w, "jobs", "curves"]) == 0
+    assert "loss" in capsys.readouterr().out  # drawn in the terminal
 
 
 def test_bad_overrides_and_options_are_refused_before_any_work(curated_ws, capsys):

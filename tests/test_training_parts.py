@@ -218,3 +218,26 @@ def test_preflight_in_a_child_process_reports_or_explains(curated_ws, tiny_model
         measure_apart(bad, steps=2)
     with pytest.raises(AfinaError, match="cancelled"):
         measure_apart(run_dir, cancelled=lambda: True)
+
+
+def test_replay_data_joins_the_training_set_of_a_run(curated_ws, tiny_model, tmp_path):
+    from training_support import quick_settings
+
+    from afina.engine.training import recipe
+    from afina.engine.training.jobs import create_run
+
+    general = [
+        {"instruction": f"Name a colour ({i})", "input": "", "output": "Blue."} for i in range(10)
+    ]
+    (curated_ws.root / "general.jsonl").write_text("\n".join(json.dumps(g) for g in general))
+    plain, _ = create_run(curated_ws, quick_settings(curated_ws, tiny_model), root=tmp_path)
+    settings = quick_settings(
+        curated_ws, tiny_model, replay_data="general.jsonl", replay_fraction=0.2
+    )
+    mixed, spec = create_run(curated_ws, settings, root=tmp_path)
+    base = recipe.setup(read_spec(plain), plain)
+    st = recipe.setup(spec, mixed)
+    added = len(st.train) - len(base.train)
+    assert added == round(len(base.train) * 0.2 / 0.8)  # a fifth of the result is replay
+    texts = [st.tokenizer.decode(ex.input_ids) for ex in st.train.examples]
+    assert sum("Name a colour" in t for t in texts) == added

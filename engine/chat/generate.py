@@ -54,8 +54,9 @@ def load_run(run_dir: Path) -> Assistant:
     """The run's final result: the adapter over its base model, or a full model."""
     from transformers import AutoTokenizer
 
-    from afina.engine.models import load_causal_lm
+    from afina.engine.models import load_causal_lm, quiet_transformers
 
+    quiet_transformers()
     final = run_dir / "final"
     if not (final / "config.json").is_file() and not (final / "adapter_config.json").is_file():
         raise NotFound(f"run {run_dir.name} has no final result", "it has not finished")

@@ -121,3 +121,18 @@ class Heartbeat:
 
     def stop(self) -> None:
         self._stop.set()
+
+
+def loss_curves(
+    events: list[dict[str, Any]],
+) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+    """(step, loss) of training and of validation; a step logged again after a resume keeps
+    its newest value."""
+    train: dict[int, float] = {}
+    val: dict[int, float] = {}
+    for e in events:
+        if e["type"] == "step" and "loss" in e:
+            train[int(e["step"])] = float(e["loss"])
+        elif e["type"] == "eval" and "loss" in e:
+            val[int(e["step"])] = float(e["loss"])
+    return sorted(train.items()), sorted(val.items())

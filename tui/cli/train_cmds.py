@@ -243,6 +243,36 @@ def resume_cmd(ctx: click.Context, run_id: str | None, follow: bool, as_json: bo
         _report_end(follow_run(run_dir, as_json, offset=offset), run_dir, as_json)
 
 
+@jobs_group.command("curves")
+@click.argument("run_id", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the points as JSON.")
+@click.pass_context
+def curves_cmd(ctx: click.Context, run_id: str | None, as_json: bool) -> None:
+    """Training and validation loss of a run, drawn in the terminal."""
+    from afina.engine.training.events import loss_curves, read_events
+
+    run_dir = jobs.find_run(get_workspace(ctx), run_id)
+    train, val = loss_curves(read_events(run_dir))
+    if as_json:
+        emit_json({"run": run_dir.name, "train": train, "validation": val})
+        return
+    if not train:
+        out.print(f"run {run_dir.name} has no steps yet")
+        return
+    import plotext as plt
+
+    plt.clear_figure()
+    plt.plotsize(min(out.width, 100), 20)
+    if not out.is_terminal:
+        plt.theme("clear")
+    plt.plot([s for s, _ in train], [v for _, v in train], label="train")
+    if val:
+        plt.plot([s for s, _ in val], [v for _, v in val], label="validation", marker="o")
+    plt.title(f"run {run_dir.name}: loss")
+    plt.xlabel("step")
+    click.echo(plt.build())
+
+
 @jobs_group.command("logs")
 @click.argument("run_id", required=False)
 @click.option("--events", "show_events", is_flag=True, help="The events file instead of the log.")
