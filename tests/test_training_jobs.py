@@ -73,10 +73,10 @@ def test_kills_mid_checkpoint_and_mid_step_then_resume_match_an_uninterrupted_ru
 
     run_dir, _ = jobs.create_run(curated_ws, settings)
     # 1. killed while writing the checkpoint of step 6: its files are there, unmarked
-    monkeypatch.setenv("AFINA_FAULT_KILL_AT_CHECKPOINT", "6")
+    monkeypatch.setenv("AFINA_FAULT", "kill-at-checkpoint:6")
     jobs.start(run_dir)
     wait_for_end(run_dir)
-    monkeypatch.delenv("AFINA_FAULT_KILL_AT_CHECKPOINT")
+    monkeypatch.delenv("AFINA_FAULT")
     assert jobs.status(run_dir).state == "interrupted"
     assert [s for s, _ in checkpoints.complete(run_dir)] == [3]
     # 2. resumed from step 3, then killed from outside in the middle of a step after step 10
@@ -133,6 +133,29 @@ def test_a_missing_base_model_ends_in_a_failed_event_that_says_what_to_do(curate
     assert jobs.status(run_dir).state == "failed"
 
 
+@pytest.mark.parametrize(
+    ("fault", "said", "kept"),
+    [
+        ("disk-full-at-checkpoint:6", "the disk is full", [3]),
+        ("oom-at-step:5", "out of memory", [3]),
+    ],
+)
+def test_a_full_disk_or_no_memory_fails_with_advice_and_keeps_the_last_checkpoint(
+    curated_ws, tiny_model, monkeypatch, fault, said, kept
+):
+    run_dir, _ = jobs.create_run(curated_ws, quick_settings(curated_ws, tiny_model, eval_every=0))
+    monkeypatch.setenv("AFINA_FAULT", fault)
+    jobs.start(run_dir)
+    wait_for_end(run_dir)
+    monkeypatch.delenv("AFINA_FAULT")
+    (failed,) = [e for e in read_events(run_dir) if e["type"] == "failed"]
+    assert failed["message"].startswith(said) and "resume" in failed["hint"]
+    assert [s for s, _ in checkpoints.complete(run_dir)] == kept
+    jobs.resume(run_dir)  # once the cause is gone, the run goes on from there
+    wait_for_end(run_dir)
+    assert jobs.status(run_dir).state == "finished"
+
+
 def test_train_needs_accepted_pairs(tmp_path, capsys):
     assert main(["init", str(tmp_path / "w")]) == 0
     assert main(["-w", str(tmp_path / "w"), "train"]) == 2
@@ -175,9 +198,9 @@ def test_bad_overrides_and_options_are_refused_before_any_work(curated_ws, capsy
 
 
 def test_a_classifier_run_copies_its_labelled_file_and_reports_f1(curated_ws, tiny_model, capsys):
-    rows = [
-        {"text": f"minha internet caiu de novo {i}", "label": "suporte"} for i in range(12)
-    ] + [{"text": f"quero pagar a fatura do mês {i}", "label": "financeiro"} for i in range(12)]
+    rows = [{"text": f"minha internet caiu de novo {i}", "label": "suporte"} for i in range(12)] + [
+        {"text": f"quero pagar a fatura do mês {i}", "label": "financeiro"} for i in range(12)
+    ]
     (curated_ws.root / "labels.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     w = ["-w", str(curated_ws.root)]
     args = ["train", "--method", "seq-classification", "--option", "data=labels.jsonl"]

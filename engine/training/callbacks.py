@@ -13,6 +13,7 @@ from transformers import TrainerCallback
 from afina.engine.training import checkpoints
 from afina.engine.training.advice import read_curves
 from afina.engine.training.events import EventLog, read_events
+from afina.engine.training.faults import maybe_fail
 
 
 def peak_memory_mib() -> float:
@@ -82,6 +83,7 @@ class AfinaCallback(TrainerCallback):
         self._last = (self._t0, int(state.num_input_tokens_seen or 0))
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kw: Any) -> None:
+        maybe_fail("oom-at-step", state.global_step)
         if self.stop.is_set():  # `afina jobs stop`: save where we are, then end
             control.should_save = True
             control.should_training_stop = True

@@ -11,9 +11,10 @@ import json
 import os
 import re
 import shutil
-import signal
 import time
 from pathlib import Path
+
+from afina.engine.training.faults import maybe_fail
 
 STAGING = "staging"
 CHECKPOINTS = "checkpoints"
@@ -43,9 +44,8 @@ def promote(run_dir: Path, step: int) -> Path | None:
     if not src.is_dir():
         return None
     _fsync_tree(src)
-    if os.environ.get("AFINA_FAULT_KILL_AT_CHECKPOINT") == str(step):
-        # Fault injection for the durability tests: die with the files written, unmarked.
-        os.kill(os.getpid(), signal.SIGKILL)
+    maybe_fail("disk-full-at-checkpoint", step)
+    maybe_fail("kill-at-checkpoint", step)
     marker = src / MARKER
     marker.write_text(json.dumps({"step": step, "time": time.time()}))
     with marker.open("rb") as f:
