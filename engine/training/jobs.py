@@ -23,7 +23,7 @@ from afina.engine.errors import NotFound, UsageError
 from afina.engine.training import checkpoints
 from afina.engine.training.contract import SEQ_CLASSIFICATION
 from afina.engine.training.events import FINAL, read_events
-from afina.engine.training.runner import PID_FILE
+from afina.engine.training.runner import PID_FILE, write_pid
 from afina.engine.training.spec import SPEC_FILE, RunSpec, read_spec
 from afina.engine.workspace import Workspace
 
@@ -150,7 +150,7 @@ def start(run_dir: Path, resume: bool = False) -> int:
             env=env,
             cwd=spec.workspace,
         )
-    (run_dir / PID_FILE).write_text(str(proc.pid))
+    write_pid(run_dir, proc.pid)
     return proc.pid
 
 

@@ -31,6 +31,14 @@ def _rank() -> int:
     return int(os.environ.get("RANK", os.environ.get("LOCAL_RANK", "0")) or 0)
 
 
+def write_pid(run_dir: Path, pid: int) -> None:
+    """Atomically: a reader never sees the file empty between truncation and write (it would
+    take a live run for a dead one)."""
+    tmp = run_dir / f".{PID_FILE}.{os.getpid()}"
+    tmp.write_text(str(pid))
+    os.replace(tmp, run_dir / PID_FILE)
+
+
 def explain(exc: BaseException) -> tuple[str, str | None]:
     """A failure in words a person can act on: what happened, what to try."""
     if isinstance(exc, AfinaError):
@@ -67,7 +75,7 @@ def main(argv: list[str]) -> int:
     lead = _rank() == 0
     log = EventLog(run_dir) if lead else None
     if lead:
-        (run_dir / PID_FILE).write_text(str(os.getpid()))
+        write_pid(run_dir, os.getpid())
     stop = threading.Event()
     # `afina jobs stop` sends SIGTERM: finish the step, save a checkpoint, end as "stopped".
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
