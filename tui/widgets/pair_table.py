@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
-from afina.engine.types import PairFilter, PairRow
+from afina.engine.types import PAIR_STATUSES, PairFilter, PairRow
 from afina.tui.filters import describe, matches
 from afina.tui.widgets.pair_view import STATUS_STYLE
 
@@ -60,7 +60,14 @@ class PairTable(DataTable[Text | str]):
         self._columns: list[ColumnKey] = []
 
     def on_mount(self) -> None:
-        self._columns = self.add_columns("id", "status", "tags", "prompt")
+        # The status column is as wide as the longest status from the start: sized by the
+        # first page, it would depend on whether a review landed before or after that page.
+        self._columns = [
+            self.add_column("id"),
+            self.add_column("status", width=max(len(s) for s in PAIR_STATUSES)),
+            self.add_column("tags"),
+            self.add_column("prompt"),
+        ]
 
     @property
     def ids(self) -> list[int]:
