@@ -45,13 +45,22 @@ def _register() -> None:
         dataset_cmds,
         demo_cmd,
         import_cmds,
+        index_cmds,
         model_cmds,
         pairs_cmds,
         train_cmds,
         workspace_cmds,
     )
 
-    modules = (workspace_cmds, import_cmds, pairs_cmds, dataset_cmds, train_cmds, model_cmds)
+    modules = (
+        workspace_cmds,
+        import_cmds,
+        pairs_cmds,
+        dataset_cmds,
+        train_cmds,
+        model_cmds,
+        index_cmds,
+    )
     for module in (*modules, demo_cmd):
         for command in module.COMMANDS:
             cli.add_command(command)

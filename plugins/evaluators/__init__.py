@@ -1,0 +1,1 @@
+"""Built-in evaluators, registered under the ``afina.evaluators`` entry-point group."""

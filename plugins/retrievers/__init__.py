@@ -1,0 +1,1 @@
+"""Built-in retrievers, registered under the ``afina.retrievers`` entry-point group."""
