@@ -42,6 +42,7 @@ def cli(ctx: click.Context, workspace: Path | None) -> None:
 
 def _register() -> None:
     from afina.tui.cli import (
+        chat_cmds,
         dataset_cmds,
         demo_cmd,
         import_cmds,
@@ -60,6 +61,7 @@ def _register() -> None:
         train_cmds,
         model_cmds,
         index_cmds,
+        chat_cmds,
     )
     for module in (*modules, demo_cmd):
         for command in module.COMMANDS:

@@ -1,0 +1,94 @@
+"""Assistants: named ways to answer (base, few-shot, rag, ft, ft+rag) over one loaded model.
+
+A tuned run is loaded once: its adapter answers for ft and ft+rag, and the same weights with
+the adapter switched off answer for base, few-shot and rag, so comparing five assistants
+costs one model in memory. Retrieval goes through the workspace's index.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from afina.engine.chat.generate import Assistant, load_run
+from afina.engine.chat.prompts import RETRIEVES, TUNED, Source, build_messages, sources_from_hits
+from afina.engine.errors import UsageError
+from afina.engine.training.data import Messages
+from afina.engine.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Answer:
+    kind: str
+    question: str
+    text: str
+    sources: list[Source]
+    messages: Messages
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "assistant": self.kind,
+            "question": self.question,
+            "answer": self.text,
+            "sources": [
+                {"key": s.key, "score": round(s.score, 4), "text": s.text} for s in self.sources
+            ],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class Assistants:
+    """The models and the index that answer for every kind, loaded on first use."""
+
+    ws: Workspace
+    run_dir: Path | None = None  # a finished run: needed by ft and ft+rag
+    index: str = "default"
+    k: int = 3
+    embedder: Any = None  # tests inject a model-free embedder
+    _model: Assistant | None = field(default=None, repr=False)
+    _retriever: Any = field(default=None, repr=False)
+
+    def _assistant(self, kind: str) -> Assistant:
+        if kind in TUNED and self.run_dir is None:
+            raise UsageError(f"assistant {kind!r} needs a finished run", "give --run ID")
+        if self._model is None:
+            if self.run_dir is not None:
+                self._model = load_run(self.run_dir)
+            else:
+                self._model = base_assistant(self.ws.config.train.base_model)
+        return self._model
+
+    def _sources(self, question: str) -> list[Source]:
+        if self._retriever is None:
+            from afina.engine.rag.workspace_index import open_index
+
+            self._retriever = open_index(self.ws, self.index, embedder=self.embedder)
+        # One more than asked: a stored copy of the question itself is left out.
+        hits = self._retriever.query(question, self.k + 1)
+        return sources_from_hits(hits, exclude_prompt=question)[: self.k]
+
+    def answer(self, kind: str, question: str, max_new_tokens: int = 128) -> Answer:
+        build_messages(kind, question)  # an unknown kind fails before anything loads
+        sources = self._sources(question) if kind in RETRIEVES else []
+        messages = build_messages(kind, question, sources)
+        model = self._assistant(kind)
+        started = time.perf_counter()
+        if kind in TUNED:
+            text = model.reply(messages, max_new_tokens)
+        else:
+            with model.base():
+                text = model.reply(messages, max_new_tokens)
+        return Answer(kind, question, text, sources, messages, time.perf_counter() - started)
+
+
+def base_assistant(base_model: str) -> Assistant:
+    from afina.engine.models import load_causal_lm, load_tokenizer, quiet_transformers
+
+    quiet_transformers()
+    model = load_causal_lm(base_model)
+    model.eval()
+    return Assistant(model, load_tokenizer(base_model), adapter=False)
