@@ -14,7 +14,7 @@ from textual.message import Message
 
 from afina.engine.plugins import Plugin
 from afina.engine.training.jobs import RunStatus
-from afina.tui.run_trace import RunTrace
+from afina.engine.training.trace import RunTrace
 
 
 class RunsListed(Message):

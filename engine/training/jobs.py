@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,9 +23,10 @@ from afina.engine.config import TrainSettings
 from afina.engine.errors import NotFound, UsageError
 from afina.engine.training import checkpoints
 from afina.engine.training.contract import SEQ_CLASSIFICATION
-from afina.engine.training.events import FINAL, read_events
+from afina.engine.training.events import read_events, read_from
 from afina.engine.training.runner import PID_FILE, write_pid
 from afina.engine.training.spec import SPEC_FILE, RunSpec, read_spec
+from afina.engine.training.trace import RunTrace, TraceBuilder
 from afina.engine.workspace import Workspace
 
 RUNNER_MODULE = "afina.engine.training.runner"
@@ -193,53 +195,49 @@ def runner_pid(run_dir: Path) -> int | None:
 
 def status(run_dir: Path) -> RunStatus:
     spec = read_spec(run_dir)
-    events = read_events(run_dir)
     pid = runner_pid(run_dir)
-    step = total = 0
-    loss = val = eta = None
-    message = ""
-    state = "starting" if pid else "interrupted"
-    ready = False
-    for e in events:
-        t = e["type"]
-        if t == "started":
-            ready = False
-        if t == "ready":
-            ready = True
-            total = int(e.get("total") or total)
-        elif t == "step":
-            step, total = int(e["step"]), int(e.get("total") or total)
-            loss, eta = e.get("loss"), e.get("eta_s")
-        elif t == "eval":
-            val = e.get("loss")
-        elif t == "advice":
-            message = str(e.get("message", ""))
-        elif t in FINAL:
-            message = str(e.get("message") or message)
-            if e.get("hint"):
-                message += f" ({e['hint']})"
-    last = next((e["type"] for e in reversed(events) if e["type"] != "heartbeat"), None)
-    if last in FINAL and not pid:
-        state = str(last)
-    elif pid:
-        state = "running" if ready else "starting"
-    elif not events:
-        state = "interrupted"
+    builder = TraceBuilder(spec)
+    builder.feed(read_events(run_dir))
+    t = builder.snapshot(pid, len(checkpoints.complete(run_dir)))
     return RunStatus(
         spec.id,
-        state,
-        spec.settings.method,
-        spec.settings.base_model,
+        t.state,
+        t.method,
+        t.base_model,
         spec.created,
-        step,
-        total,
-        loss,
-        val,
-        eta if state == "running" else None,
+        t.step,
+        t.total,
+        t.loss,
+        t.val_loss,
+        t.eta_s,
         pid,
-        message,
-        len(checkpoints.complete(run_dir)),
+        t.message or t.advice,
+        t.checkpoints,
     )
+
+
+def tail(
+    run_dir: Path,
+    post: Callable[[RunTrace], object],
+    cancelled: Callable[[], bool],
+    poll: float = 0.5,
+) -> None:
+    """Read the run's events as they are written and ``post`` its trace whenever it changes,
+    until its runner has ended or ``cancelled()`` says to stop. Runs in a worker thread."""
+    builder = TraceBuilder(read_spec(run_dir))
+    offset, last = 0, None
+    while not cancelled():
+        # The runner's life first, then its events: a runner found gone has written them all.
+        pid = runner_pid(run_dir)
+        events, offset = read_from(run_dir, offset)
+        builder.feed(events)
+        trace = builder.snapshot(pid, len(checkpoints.complete(run_dir)))
+        if trace != last:
+            post(trace)
+            last = trace
+        if pid is None:
+            return  # ended: nothing more will come (a resume follows the run again)
+        time.sleep(poll)
 
 
 def list_runs(ws: Workspace) -> list[RunStatus]:

@@ -23,11 +23,11 @@ from afina.engine.config import TrainSettings
 from afina.engine.errors import AfinaError
 from afina.engine.plugins import Plugin, list_plugins, load_plugin
 from afina.engine.training import jobs
-from afina.engine.training.jobs import RunStatus
+from afina.engine.training.jobs import RunStatus, tail
 from afina.engine.training.preflight import measure_apart
 from afina.engine.training.spec import SPEC_FILE
+from afina.engine.training.trace import LIVE, RunTrace
 from afina.engine.workspace import Workspace
-from afina.tui.run_trace import LIVE, RunTrace, tail
 from afina.tui.screens.base import AfinaScreen
 from afina.tui.train_messages import (
     MethodLoaded,

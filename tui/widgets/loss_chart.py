@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from textual_plotext import PlotextPlot
 
-from afina.tui.run_trace import Point
+from afina.engine.training.trace import Point
 
 # A long run logs thousands of losses; more points than the chart has dots only cost time.
 MAX_POINTS = 400

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import ProgressBar, Static
 
-from afina.tui.run_trace import RunTrace
+from afina.engine.training.trace import RunTrace
 from afina.tui.widgets.loss_chart import LossChart
 from afina.tui.widgets.runs_table import loss_text, state_text
 

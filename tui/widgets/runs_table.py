@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from afina.engine.training.jobs import RunStatus
-from afina.tui.run_trace import RunTrace
+from afina.engine.training.trace import RunTrace
 
 STATE_STYLE = {
     "starting": "cyan",

@@ -1,23 +1,19 @@
-"""A training run as the Train screen draws it, folded from its events.
+"""A training run folded from its events: its state, numbers and curves.
 
-The follow worker runs :func:`tail`: it feeds a :class:`TraceBuilder` each batch of events
-read from ``events.jsonl`` and posts an immutable :class:`RunTrace`. Each trace holds
-everything seen so far (the curves included), so a newer one may replace an older one still
-queued without losing a point.
+One set of rules for everyone who reads a run: ``jobs.status`` folds the whole file at once,
+and ``jobs.tail`` (the Train screen's follow worker) feeds a :class:`TraceBuilder` each batch
+of new events and posts an immutable :class:`RunTrace`. Each trace holds everything seen so
+far (the curves included), so a newer one may replace an older one still queued without
+losing a point.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from afina.engine.training import checkpoints
-from afina.engine.training.events import FINAL, read_from
-from afina.engine.training.jobs import runner_pid
-from afina.engine.training.spec import RunSpec, read_spec
+from afina.engine.training.events import FINAL
+from afina.engine.training.spec import RunSpec
 
 LIVE = ("starting", "running")
 
@@ -111,7 +107,7 @@ class TraceBuilder:
             self.final_message = message
 
     def state(self, pid: int | None) -> str:
-        """The same rules as ``jobs.status``: the runner's life first, then the last event."""
+        """The runner's life first, then the last event."""
         if pid:
             return "running" if self.ready else "starting"
         if self.last in FINAL:
@@ -140,27 +136,3 @@ class TraceBuilder:
 def _cut(points: list[Point], step: int) -> None:
     while points and points[-1][0] >= step:
         points.pop()
-
-
-def tail(
-    run_dir: Path,
-    post: Callable[[RunTrace], object],
-    cancelled: Callable[[], bool],
-    poll: float = 0.5,
-) -> None:
-    """Read the run's events as they are written and ``post`` its trace whenever it changes,
-    until its runner has ended or ``cancelled()`` says to stop. Runs in a worker thread."""
-    builder = TraceBuilder(read_spec(run_dir))
-    offset, last = 0, None
-    while not cancelled():
-        # The runner's life first, then its events: a runner found gone has written them all.
-        pid = runner_pid(run_dir)
-        events, offset = read_from(run_dir, offset)
-        builder.feed(events)
-        trace = builder.snapshot(pid, len(checkpoints.complete(run_dir)))
-        if trace != last:
-            post(trace)
-            last = trace
-        if pid is None:
-            return  # ended: nothing more will come (a resume follows the run again)
-        time.sleep(poll)
