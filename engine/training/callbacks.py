@@ -12,7 +12,7 @@ from transformers import TrainerCallback
 
 from afina.engine.training import checkpoints
 from afina.engine.training.advice import read_curves
-from afina.engine.training.events import EventLog, read_events
+from afina.engine.training.events import EventLog, loss_curves, read_events
 from afina.engine.training.faults import maybe_fail
 
 
@@ -54,17 +54,11 @@ class AfinaCallback(TrainerCallback):
         for e in history:
             if e["type"] == "checkpoint":
                 resumed_at = max(resumed_at, int(e["step"]))
-        steps: dict[int, float] = {}
-        evals: dict[int, float] = {}
-        for e in history:
-            if e["type"] == "step" and "loss" in e:
-                steps[int(e["step"])] = float(e["loss"])
-            elif e["type"] == "eval" and "loss" in e:
-                evals[int(e["step"])] = float(e["loss"])
-        self.train_losses = [v for k, v in sorted(steps.items()) if k <= resumed_at]
-        for k, v in sorted(evals.items()):
-            if k <= resumed_at:
-                self._seen_eval(v)
+        train, val = loss_curves(history)
+        self.train_losses = [loss for step, loss in train if step <= resumed_at]
+        for step, loss in val:
+            if step <= resumed_at:
+                self._seen_eval(loss)
 
     def _seen_eval(self, loss: float) -> None:
         self.val_losses.append(loss)
