@@ -12,11 +12,12 @@ from afina.engine.errors import NotFound, WorkspaceError
 from afina.engine.store.common import now
 from afina.engine.store.pairs import PairsMixin
 from afina.engine.store.schema import MIGRATIONS, SCHEMA_VERSION, statements
+from afina.engine.store.votes import VotesMixin
 from afina.engine.store.writer import SourceWriter
 from afina.engine.types import ConversationInfo, Source, StoredTurn
 
 
-class Store(PairsMixin):
+class Store(PairsMixin, VotesMixin):
     def __init__(self, path: Path) -> None:
         self.path = path
         try:

@@ -121,6 +121,29 @@ MIGRATIONS: tuple[str, ...] = (
         split TEXT NOT NULL CHECK (split IN ('train', 'validation', 'test'))
     );
     """,
+    # 2 -> 3: blind votes between two assistants' answers to one prompt. answers and sources
+    # are JSON keyed by assistant name, so a vote keeps what was judged even after a run or an
+    # index is deleted. tags use the ",a,b," form of pair_state.tags (one instr() filters).
+    # run and session are free text, not foreign keys: runs live in folders, not tables.
+    """
+    CREATE TABLE votes (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        prompt TEXT NOT NULL,
+        left_assistant TEXT NOT NULL,
+        right_assistant TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('a', 'b', 'tie', 'both_bad')),
+        answers TEXT NOT NULL,
+        sources TEXT,
+        tags TEXT NOT NULL DEFAULT '',
+        run TEXT,
+        session TEXT,
+        CHECK (left_assistant <> right_assistant)
+    );
+    CREATE INDEX votes_run ON votes(run);
+    CREATE INDEX votes_session ON votes(session);
+    CREATE INDEX votes_at ON votes(at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
