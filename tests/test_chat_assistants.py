@@ -4,29 +4,16 @@ for few-shot, rag and ft+rag, and `afina ask`."""
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
-from training_support import quick_settings
 
 from afina.engine.chat.assistants import Assistants
 from afina.engine.errors import UsageError
 from afina.engine.rag.embed import load_embedder
-from afina.engine.rag.workspace_index import build_workspace_index
-from afina.engine.training import jobs
-from afina.engine.training.recipe import run
 from afina.tui.cli import main
 
 pytest.importorskip("peft")
 QUESTION = "qual o horário de atendimento da loja?"
-
-
-@pytest.fixture
-def tuned_ws(curated_ws, tiny_model):
-    run_dir, spec = jobs.create_run(curated_ws, quick_settings(curated_ws, tiny_model))
-    run(spec, run_dir, None, threading.Event(), False)
-    build_workspace_index(curated_ws, options={"embedder": "hash:64"})
-    return curated_ws, run_dir
 
 
 def test_every_kind_answers_and_retrieval_kinds_carry_their_sources(tuned_ws):

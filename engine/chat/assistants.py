@@ -8,6 +8,7 @@ costs one model in memory. Retrieval goes through the workspace's index.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ class Answer:
     sources: list[Source]
     messages: Messages
     seconds: float
+    first_token_s: float | None = None  # until the first piece of text; None: no text at all
+    tokens: int = 0  # new tokens generated, the end-of-turn token included
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -37,6 +40,8 @@ class Answer:
                 {"key": s.key, "score": round(s.score, 4), "text": s.text} for s in self.sources
             ],
             "seconds": round(self.seconds, 3),
+            "first_token_s": None if self.first_token_s is None else round(self.first_token_s, 3),
+            "tokens": self.tokens,
         }
 
 
@@ -52,7 +57,8 @@ class Assistants:
     _model: Assistant | None = field(default=None, repr=False)
     _retriever: Any = field(default=None, repr=False)
 
-    def _assistant(self, kind: str) -> Assistant:
+    def model_for(self, kind: str) -> Assistant:
+        """The loaded model that answers for ``kind`` (the same object for every kind)."""
         if kind in TUNED and self.run_dir is None:
             raise UsageError(f"assistant {kind!r} needs a finished run", "give --run ID")
         if self._model is None:
@@ -62,7 +68,7 @@ class Assistants:
                 self._model = base_assistant(self.ws.config.train.base_model)
         return self._model
 
-    def _sources(self, question: str) -> list[Source]:
+    def sources(self, question: str) -> list[Source]:
         if self._retriever is None:
             from afina.engine.rag.workspace_index import open_index
 
@@ -71,18 +77,39 @@ class Assistants:
         hits = self._retriever.query(question, self.k + 1)
         return sources_from_hits(hits, exclude_prompt=question)[: self.k]
 
-    def answer(self, kind: str, question: str, max_new_tokens: int = 128) -> Answer:
+    def messages_for(self, kind: str, question: str) -> tuple[Messages, list[Source]]:
+        """The prompt ``kind`` sends for ``question``, and the sources retrieved for it."""
         build_messages(kind, question)  # an unknown kind fails before anything loads
-        sources = self._sources(question) if kind in RETRIEVES else []
-        messages = build_messages(kind, question, sources)
-        model = self._assistant(kind)
+        sources = self.sources(question) if kind in RETRIEVES else []
+        return build_messages(kind, question, sources), sources
+
+    def answer(
+        self,
+        kind: str,
+        question: str,
+        max_new_tokens: int = 128,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """``kind``'s answer to ``question``; ``on_text`` gets each piece of text as it is
+        decoded (leading blank space left out, so the pieces add up to the answer's text)."""
+        messages, sources = self.messages_for(kind, question)
+        model = self.model_for(kind)
         started = time.perf_counter()
-        if kind in TUNED:
-            text = model.reply(messages, max_new_tokens)
-        else:
-            with model.base():
-                text = model.reply(messages, max_new_tokens)
-        return Answer(kind, question, text, sources, messages, time.perf_counter() - started)
+        first: float | None = None
+        pieces: list[str] = []
+        with model.stream(messages, max_new_tokens, base=kind not in TUNED) as stream:
+            for piece in stream:
+                if not pieces:
+                    piece = piece.lstrip()
+                    if not piece:
+                        continue
+                    first = time.perf_counter() - started
+                pieces.append(piece)
+                if on_text is not None:
+                    on_text(piece)
+        text = "".join(pieces).strip()
+        seconds = time.perf_counter() - started
+        return Answer(kind, question, text, sources, messages, seconds, first, stream.tokens)
 
 
 def base_assistant(base_model: str) -> Assistant:
