@@ -62,6 +62,11 @@ class TrainSettings:
     gradient_checkpointing: str = "auto"  # auto, on, off
     replay_data: str = ""  # a general instruction file or dataset id mixed in against forgetting
     replay_fraction: float = 0.0
+    # A share of the training prompts carries the top-k pairs retrieved from the workspace
+    # index, as ft+rag prompts do, so the fine-tune learns to use retrieved context.
+    retrieval_share: float = 0.0
+    retrieval_k: int = 3
+    retrieval_index: str = "default"
     launcher: str = "local"  # local, accelerate
     accelerate_config: str = ""
     # Options per training method, e.g. {"lora": {"r": 16}}; checked against the method's
@@ -140,6 +145,10 @@ keep_checkpoints = 2
 # Mix a general instruction dataset into training against forgetting:
 # replay_data = "general.jsonl"
 # replay_fraction = 0.1
+# Show a share of training prompts with retrieved pairs (from `afina index build`), as the
+# ft+rag assistant sees them, so the fine-tune learns to use them:
+# retrieval_share = 0.5
+# retrieval_k = 3
 # Options per method (`afina plugins --verbose` lists them):
 # [train.options.lora]
 # r = 16

@@ -1,7 +1,9 @@
 """`afina demo`: the whole path on the sample domain that ships with afina, offline.
 
-Each stage is a function over a workspace; the UI draws progress. Later stages (curate,
-train, compare, report) join this list as they are built.
+Each stage is a function over a workspace; the UI draws progress: import, curate (rules
+accept what passes, since no person reviews a demo), train (a background job), index (the
+retrieval index of pairs and documents) and evaluate (five assistants on the held-out
+questions, a report with intervals).
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.util import find_spec
 from pathlib import Path
 
 from afina.engine.curation.clean import Pipeline
@@ -17,24 +18,19 @@ from afina.engine.curation.curate_run import curate_store
 from afina.engine.curation.dataset_run import export_store, split_store
 from afina.engine.curation.dedupe import DedupeConfig
 from afina.engine.curation.extract_run import extract_to_store
+from afina.engine.demo_eval import demo_eval_units, evaluate_demo
 from afina.engine.demo_train import DemoOptions, train_and_follow
 from afina.engine.errors import AfinaError
 from afina.engine.ingest.discover import Sniffer
 from afina.engine.ingest.run import Progress, import_candidates
 from afina.engine.models import token_counter
+from afina.engine.paths import shipped_data
 from afina.engine.workspace import Workspace
 
 
 def sample_domain() -> Path:
     """The sample domain's folder, shipped as package data (afina.datasets)."""
-    # afina.datasets is a namespace package (data only, no __init__.py); importlib.resources
-    # trips over the editable-install placeholder in its path, so walk the path directly.
-    spec = find_spec("afina.datasets")
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        root = Path(folder) / "sample_domain"
-        if root.is_dir():
-            return root
-    raise AfinaError("the sample domain is missing from this install", "reinstall afina")
+    return shipped_data("sample_domain")
 
 
 @dataclass
@@ -141,12 +137,57 @@ def train_size(ws: Workspace, opts: DemoOptions) -> int:
     return opts.steps
 
 
+def stage_index(ws: Workspace, progress: Progress, opts: DemoOptions) -> StageResult:
+    """The retrieval index of the accepted train pairs and the company's documents."""
+    from afina.engine.rag.workspace_index import build_workspace_index
+
+    done = 0
+
+    def on_progress(stage: str, n: int, total: int) -> None:
+        nonlocal done
+        if stage == "embed" and n > done:
+            progress.on_bytes(n - done)
+            done = n
+
+    options = {"embedder": opts.embedder} if opts.embedder else None
+    built = build_workspace_index(
+        ws, docs=sample_domain() / "docs", options=options, progress=on_progress
+    )
+    return StageResult(
+        "index",
+        f"{built.pairs} pairs and {built.chunks} document chunks indexed "
+        f"({built.report.kind}, {built.report.embedder})",
+        {"pairs": built.pairs, "chunks": built.chunks},
+    )
+
+
+def index_size(ws: Workspace, opts: DemoOptions) -> int:
+    from afina.engine.rag.workspace_index import pair_entries
+
+    return len(pair_entries(ws)) + 40  # the documents' chunks, roughly
+
+
+def stage_evaluate(ws: Workspace, progress: Progress, opts: DemoOptions) -> StageResult:
+    """Base, few-shot, RAG, FT and FT+RAG answer the held-out questions; the report says who
+    does better, with intervals."""
+    if not opts.steps:
+        return StageResult("evaluate", "skipped (no fine-tune to evaluate)")
+    summary, details = evaluate_demo(ws, opts, progress.on_bytes)
+    return StageResult("evaluate", summary, details)
+
+
+def evaluate_size(ws: Workspace, opts: DemoOptions) -> int:
+    return demo_eval_units(opts) if opts.steps else 0
+
+
 Stage = Callable[[Workspace, Progress, DemoOptions], StageResult]
 # name, the stage, its amount of work, and the unit that amount is counted in
 STAGES: tuple[tuple[str, Stage, Callable[[Workspace, DemoOptions], int], str], ...] = (
     ("import", stage_import, import_size, "bytes"),
     ("curate", stage_curate, curate_size, "conversations"),
+    ("index", stage_index, index_size, "texts"),
     ("train", stage_train, train_size, "steps"),
+    ("evaluate", stage_evaluate, evaluate_size, "answers"),
 )
 
 __all__ = ["STAGES", "DemoOptions", "StageResult", "sample_domain"]

@@ -18,13 +18,35 @@ from afina.engine.workspace import Workspace
 @dataclass(frozen=True)
 class DemoOptions:
     steps: int = 100  # optimizer steps of the demo's fine-tune; 0 skips training
+    batch_size: int = 8
+    learning_rate: float = 1e-3
     base_model: str | None = None  # None: the workspace's (the embedded SmolLM2)
     samples: int = 2  # validation questions answered by the base and the tuned model
+    questions: int = 40  # held-out questions evaluated, spread over the file; 0: all 79
+    assistants: tuple[str, ...] = ("base", "few-shot", "rag", "ft", "ft+rag")
+    max_new_tokens: int = 64  # the held-out references are one or two sentences
+    embedder: str | None = None  # the index's embedder; None: the embedded MiniLM
+
+
+def quick_options(base_model: str | None = None, embedder: str | None = None) -> DemoOptions:
+    """`afina demo --quick`: the whole path in about 3 minutes on a 2-core CPU (what CI runs),
+    with a shorter fine-tune (30 steps) and fewer questions and assistants."""
+    return DemoOptions(
+        steps=30,
+        base_model=base_model,
+        samples=0,
+        questions=12,
+        assistants=("base", "rag", "ft"),
+        max_new_tokens=40,
+        embedder=embedder,
+    )
 
 
 # A short run has to move the model: adapters on every linear layer learn the domain's tone
 # in ~100 steps where the q/v default barely starts (validation loss 4.20 -> 2.24 against
-# 4.19 -> 3.18 in 60 steps at 1e-3 with q/v r=8, measured on the sample domain).
+# 4.19 -> 3.18 in 60 steps at 1e-3 with q/v r=8, measured on the sample domain). Batches of
+# 8 at 1e-3 (two passes over the 389 pairs) reach 1.66 where batches of 4 at 5e-4 stop at
+# 2.27, for 7 minutes of training (benchmarks/RESULTS.md, "Demo evaluation").
 DEMO_LORA = {"target_modules": "all-linear", "r": 16, "alpha": 32}
 
 
@@ -36,7 +58,8 @@ def demo_settings(ws: Workspace, opts: DemoOptions) -> Any:
         base_model=opts.base_model or ws.config.train.base_model,
         method="lora",
         max_steps=opts.steps,
-        learning_rate=5e-4,
+        batch_size=opts.batch_size,
+        learning_rate=opts.learning_rate,
         eval_every=every,
         checkpoint_every=every,
     )
@@ -102,8 +125,7 @@ def before_and_after(run_dir: Path, count: int) -> list[dict[str, str]]:
     out = []
     for messages in questions:
         prompt = messages[:-1]
-        with assistant.base():
-            before = assistant.reply(prompt, max_new_tokens=80)
+        before = assistant.reply(prompt, max_new_tokens=80, base=True)
         out.append(
             {
                 "question": prompt[-1]["content"],

@@ -67,6 +67,17 @@ def create_run(
             examples = _copy_labelled(ws, options, data)
         else:
             examples = _export_pairs(ws, data, allow)
+            if settings.retrieval_share:
+                from afina.engine.training.retrieval_data import add_retrieved_context
+
+                add_retrieved_context(
+                    ws,
+                    data / "pairs.train.jsonl",
+                    settings.retrieval_share,
+                    settings.retrieval_k,
+                    settings.retrieval_index,
+                    settings.seed,
+                )
     except BaseException:
         shutil.rmtree(run_dir, ignore_errors=True)  # no half-made run folders
         raise

@@ -45,11 +45,13 @@ def _register() -> None:
         chat_cmds,
         dataset_cmds,
         demo_cmd,
+        eval_cmds,
         import_cmds,
         index_cmds,
         model_cmds,
         pairs_cmds,
         train_cmds,
+        vote_cmds,
         workspace_cmds,
     )
 
@@ -62,6 +64,8 @@ def _register() -> None:
         model_cmds,
         index_cmds,
         chat_cmds,
+        vote_cmds,
+        eval_cmds,
     )
     for module in (*modules, demo_cmd):
         for command in module.COMMANDS:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from afina.engine.demo import STAGES, DemoOptions
+from afina.engine.demo_train import quick_options
 from afina.engine.ingest.run import Progress
 from afina.engine.workspace import init_workspace
+from afina.tui.cli.eval_cmds import show_summary
 from afina.tui.cli.output import byte_progress, emit_json, out
 
 
@@ -25,11 +30,42 @@ from afina.tui.cli.output import byte_progress, emit_json, out
     help="Steps of the demo's fine-tune (0 skips training).",
 )
 @click.option("--base-model", default=None, help="Base model instead of the embedded one.")
+@click.option(
+    "--quick",
+    is_flag=True,
+    help="A short fine-tune (30 steps), 12 questions, base/rag/ft only: about 3 minutes.",
+)
+@click.option(
+    "--questions",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Held-out questions, spread over all 79 (default 40; 12 with --quick; 0: all).",
+)
+@click.option("--embedder", default=None, hidden=True, help="The index's embedder (tests).")
 @click.option("--json", "as_json", is_flag=True, help="Print the stage results as JSON.")
-def demo_cmd(directory: Path, steps: int, base_model: str | None, as_json: bool) -> None:
-    """Run afina's whole path on the bundled sample domain, offline, in DIRECTORY."""
+@click.pass_context
+def demo_cmd(
+    ctx: click.Context,
+    directory: Path,
+    steps: int,
+    base_model: str | None,
+    quick: bool,
+    questions: int | None,
+    embedder: str | None,
+    as_json: bool,
+) -> None:
+    """Run afina's whole path on the bundled sample domain, offline, in DIRECTORY: import,
+    curate, fine-tune, index, and evaluate five assistants on held-out questions."""
     ws, _ = init_workspace(directory)
-    opts = DemoOptions(steps=steps, base_model=base_model)
+    opts = (
+        quick_options(base_model, embedder)
+        if quick
+        else DemoOptions(base_model=base_model, embedder=embedder)
+    )
+    if ctx.get_parameter_source("steps") is not ParameterSource.DEFAULT:
+        opts = dataclasses.replace(opts, steps=steps)
+    if questions is not None:
+        opts = dataclasses.replace(opts, questions=questions)
     results = []
     for name, stage, size, unit in STAGES:
         started = time.monotonic()
@@ -52,8 +88,16 @@ def demo_cmd(directory: Path, steps: int, base_model: str | None, as_json: bool)
     if as_json:
         emit_json({"workspace": str(ws.root), "stages": results})
         return
+    report = results[-1].get("report_json")
+    if report:
+        out.print()
+        show_summary(json.loads(Path(str(report)).read_text(encoding="utf-8")))
+        out.print(f"\nThe whole report: {results[-1]['report']}")
     out.print(f"\nWorkspace: {ws.root}")
-    out.print(f"Open it in the terminal UI:  afina --workspace {ws.root}")
+    out.print(
+        f"Open it in the terminal UI:  afina --workspace {ws.root}   "
+        "(e: the evaluation, m: compare assistants side by side and vote blind)"
+    )
 
 
 def _show_samples(samples: Any) -> None:
