@@ -15,7 +15,9 @@ from textual.binding import Binding, BindingType
 from afina.engine.training.jobs import list_runs
 from afina.engine.workspace import Workspace
 from afina.tui.messages import WorkspaceChanged
+from afina.tui.screens.compare_screen import CompareScreen
 from afina.tui.screens.curate_screen import CurateScreen
+from afina.tui.screens.eval_screen import EvalScreen
 from afina.tui.screens.home import HomeScreen
 from afina.tui.screens.import_screen import IMPORT_GROUP, ImportScreen
 from afina.tui.screens.train_screen import TrainScreen
@@ -25,12 +27,16 @@ class AfinaApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "afina"
     DEFAULT_MODE = "home"
+    # Quit first: on a narrow terminal the footer cuts off the last keys, and quitting is the
+    # one a person must always find.
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit"),
         Binding("h", "switch_mode('home')", "Home"),
         Binding("i", "switch_mode('import')", "Import"),
         Binding("c", "switch_mode('curate')", "Curate"),
         Binding("t", "switch_mode('train')", "Train"),
-        Binding("q", "quit", "Quit"),
+        Binding("m", "switch_mode('compare')", "Compare"),
+        Binding("e", "switch_mode('evaluate')", "Evaluate"),
     ]
 
     def __init__(self, ws: Workspace, import_start: Path | None = None) -> None:
@@ -42,6 +48,8 @@ class AfinaApp(App[None]):
         self.add_mode("import", lambda: ImportScreen(ws, start))
         self.add_mode("curate", lambda: CurateScreen(ws))
         self.add_mode("train", lambda: TrainScreen(ws))
+        self.add_mode("compare", lambda: CompareScreen(ws))
+        self.add_mode("evaluate", lambda: EvalScreen(ws))
         self._quit_armed = False
 
     def on_mount(self) -> None:
