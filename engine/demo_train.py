@@ -22,7 +22,7 @@ class DemoOptions:
     learning_rate: float = 1e-3
     base_model: str | None = None  # None: the workspace's (the embedded SmolLM2)
     samples: int = 2  # validation questions answered by the base and the tuned model
-    questions: int = 40  # held-out questions evaluated, spread over the file; 0: all 79
+    questions: int = 32  # held-out questions evaluated, spread over the file; 0: all 79
     assistants: tuple[str, ...] = ("base", "few-shot", "rag", "ft", "ft+rag")
     max_new_tokens: int = 64  # the held-out references are one or two sentences
     embedder: str | None = None  # the index's embedder; None: the embedded MiniLM

@@ -47,3 +47,28 @@ def test_ask_prints_each_assistants_answer_as_json(tuned_ws, capsys):
     answers = json.loads(capsys.readouterr().out)
     assert [a["assistant"] for a in answers] == ["base", "ft"]
     assert all(a["question"] == QUESTION and a["sources"] == [] for a in answers)
+
+
+def test_beside_a_full_fine_tune_the_base_kinds_answer_with_the_base_model(curated_ws, tiny_model):
+    import threading
+
+    from training_support import quick_settings
+
+    from afina.engine.chat.assistants import base_assistant
+    from afina.engine.training import jobs
+    from afina.engine.training.recipe import run
+
+    settings = quick_settings(curated_ws, tiny_model, method="full", max_steps=2)
+    run_dir, spec = jobs.create_run(curated_ws, settings)
+    run(spec, run_dir, None, threading.Event(), False)
+    team = Assistants(curated_ws, run_dir)
+    tuned, base = team.model_for("ft"), team.model_for("base")
+    assert not tuned.adapter and base is not tuned  # no adapter to switch off
+    assert team.model_for("rag") is base and team.model_for("ft+rag") is tuned
+    plain = base_assistant(str(tiny_model)).model
+    assert all(
+        (a == b).all() for a, b in zip(base.model.parameters(), plain.parameters(), strict=True)
+    )
+    assert any(
+        (a != b).any() for a, b in zip(tuned.model.parameters(), plain.parameters(), strict=True)
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 
 import pytest
 
@@ -171,3 +172,10 @@ def test_eval_cli_writes_a_report_that_evals_and_report_find(tuned_ws, capsys):
     assert main([*w, "report"]) == 0
     assert capsys.readouterr().out.startswith(f"# afina evaluation of {run_dir.name}")
     assert main([*w, "eval", "--assistants", "ft,nope"]) == 2
+    capsys.readouterr()
+    # by default every assistant answers; the retrieving ones only when there is an index
+    shutil.rmtree(ws.root / "indexes")
+    assert main([*w, "eval", "--limit", "2", "--max-tokens", "3", "--no-forgetting", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert list(json.loads(captured.out)["report"]["assistants"]) == ["base", "ft"]
+    assert "No index 'default'" in captured.err

@@ -17,6 +17,7 @@ from afina.engine.chat.generate import Assistant, load_run
 from afina.engine.chat.prompts import RETRIEVES, TUNED, Source, build_messages, sources_from_hits
 from afina.engine.errors import UsageError
 from afina.engine.training.data import Messages
+from afina.engine.training.spec import read_spec
 from afina.engine.workspace import Workspace
 
 
@@ -55,10 +56,12 @@ class Assistants:
     k: int = 3
     embedder: Any = None  # tests inject a model-free embedder
     _model: Assistant | None = field(default=None, repr=False)
+    _base: Assistant | None = field(default=None, repr=False)  # beside a full fine-tune
     _retriever: Any = field(default=None, repr=False)
 
     def model_for(self, kind: str) -> Assistant:
-        """The loaded model that answers for ``kind`` (the same object for every kind)."""
+        """The loaded model that answers for ``kind``: one object for every kind, except
+        beside a full fine-tune, where the base kinds get the base model of their own."""
         if kind in TUNED and self.run_dir is None:
             raise UsageError(f"assistant {kind!r} needs a finished run", "give --run ID")
         if self._model is None:
@@ -66,6 +69,12 @@ class Assistants:
                 self._model = load_run(self.run_dir)
             else:
                 self._model = base_assistant(self.ws.config.train.base_model)
+        if kind not in TUNED and self.run_dir is not None and not self._model.adapter:
+            # A full fine-tune has no base model inside it to switch back to: the base kinds
+            # load the run's base model beside it.
+            if self._base is None:
+                self._base = base_assistant(read_spec(self.run_dir).settings.base_model)
+            return self._base
         return self._model
 
     def sources(self, question: str) -> list[Source]:

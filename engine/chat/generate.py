@@ -235,6 +235,12 @@ def _cancel_criterion() -> Any:
     return StopWhenCancelled
 
 
+def has_final(run_dir: Path) -> bool:
+    """Whether the run saved its result: an adapter, or a full model."""
+    final = run_dir / "final"
+    return (final / "config.json").is_file() or (final / "adapter_config.json").is_file()
+
+
 def load_run(run_dir: Path) -> Assistant:
     """The run's final result: the adapter over its base model, or a full model."""
     from transformers import AutoTokenizer
@@ -243,7 +249,7 @@ def load_run(run_dir: Path) -> Assistant:
 
     quiet_transformers()
     final = run_dir / "final"
-    if not (final / "config.json").is_file() and not (final / "adapter_config.json").is_file():
+    if not has_final(run_dir):
         raise NotFound(f"run {run_dir.name} has no final result", "it has not finished")
     tokenizer = AutoTokenizer.from_pretrained(str(final))  # saved with the run: its template
     if (final / "adapter_config.json").is_file():

@@ -168,19 +168,19 @@ def _corpus(
     return out
 
 
-def forgetting_probe(team: Assistants, batch_size: int = 8) -> dict[str, Any] | None:
-    """Perplexity of general-text answers before (adapter off) and after the fine-tune."""
+def forgetting_probe(team: Assistants, batch_size: int = 8) -> dict[str, Any]:
+    """Perplexity of general-text answers under the base model and under the fine-tune
+    (one model with its adapter off and on, or the base model beside a full fine-tune)."""
     from afina.engine.chat.batch import reference_nlls
     from afina.engine.eval.metrics import pooled_perplexity
 
-    model = team.model_for("ft")
-    if not model.adapter:
-        return None  # a full fine-tune has no base model loaded beside it
     probe = read_examples(shipped_data(PROBE))
     items = [([{"role": "user", "content": ex.question}], ex.reference) for ex in probe]
-    before = pooled_perplexity(reference_nlls(model, items, base=True, batch_size=batch_size))
-    after = pooled_perplexity(reference_nlls(model, items, base=False, batch_size=batch_size))
-    return {"before": before, "after": after, "ratio": after / before, "texts": len(items)}
+    base, tuned = team.model_for("base"), team.model_for("ft")
+    before = reference_nlls(base, items, base=base is tuned, batch_size=batch_size)
+    after = reference_nlls(tuned, items, batch_size=batch_size)
+    b, a = pooled_perplexity(before), pooled_perplexity(after)
+    return {"before": b, "after": a, "ratio": a / b, "texts": len(items)}
 
 
 def leakage_check(
@@ -262,7 +262,7 @@ def evaluate(
         "batch_size": options.batch_size,
         "latency": "seconds per answer: each batch's time shared among its answers",
     }
-    if probe is not None:
+    if probe:
         report["forgetting"] = probe
     if options.leakage:
         report["leakage"] = leakage_check(

@@ -13,14 +13,16 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from afina.engine.chat.prompts import KINDS, TUNED
+from afina.engine.chat.generate import has_final
+from afina.engine.chat.prompts import KINDS, RETRIEVES, TUNED
 from afina.engine.errors import NotFound
 from afina.engine.eval import saved
 from afina.engine.eval.examples import read_examples, run_test_split
 from afina.engine.eval.run import EVALUATORS, EvalOptions, check_assistants, evaluate, work_units
+from afina.engine.rag.workspace_index import list_indexes
 from afina.engine.training import jobs
 from afina.tui.cli.context import get_workspace
-from afina.tui.cli.output import byte_progress, emit_json, out
+from afina.tui.cli.output import byte_progress, emit_json, err, out
 
 SHOWN = ("rouge_l", "token_f1", "facts", "bleu", "perplexity", "latency_s")
 
@@ -81,6 +83,10 @@ def eval_cmd(
         wanted or (KINDS if run_dir else tuple(k for k in KINDS if k not in TUNED)),
         run_dir is not None,
     )
+    if not wanted and index not in list_indexes(ws):
+        # By default the retrieving assistants join only when there is something to retrieve.
+        names = tuple(n for n in names if n not in RETRIEVES)
+        err.print(f"No index {index!r}: few-shot, rag and ft+rag left out (`afina index build`).")
     if examples is None:
         if run_dir is None:
             raise click.UsageError("without a run, give --examples FILE")
@@ -112,16 +118,17 @@ def eval_cmd(
 
 
 def _run_dir(ws: Any, run_id: str | None, wanted: tuple[str, ...] | None) -> Path | None:
+    """The run named, else the newest run with a final result (none: base kinds only)."""
     if run_id:
         return jobs.find_run(ws, run_id)
     if wanted is not None and not any(w in TUNED for w in wanted):
         return None
-    finished = [r for r in jobs.list_runs(ws) if r.state == "finished"]
-    if not finished:
+    done = [r.id for r in jobs.list_runs(ws) if has_final(jobs.find_run(ws, r.id))]
+    if not done:
         if wanted is not None:
             raise NotFound("no finished run to evaluate", "train one with `afina train`")
         return None
-    return jobs.find_run(ws, finished[-1].id)  # runs are listed oldest first
+    return jobs.find_run(ws, done[-1])  # runs are listed oldest first
 
 
 def show_summary(report: Mapping[str, Any]) -> None:
