@@ -1,9 +1,10 @@
 """`afina demo`: the whole path on the sample domain that ships with afina, offline.
 
 Each stage is a function over a workspace; the UI draws progress: import, curate (rules
-accept what passes, since no person reviews a demo), train (a background job), index (the
-retrieval index of pairs and documents) and evaluate (five assistants on the held-out
-questions, a report with intervals).
+accept what passes, since no person reviews a demo), index (the retrieval index of pairs and
+documents, built before training so that a run can put retrieved pairs in its prompts),
+train (a background job) and evaluate (five assistants on the held-out questions, a report
+with intervals).
 """
 
 from __future__ import annotations
@@ -162,9 +163,10 @@ def stage_index(ws: Workspace, progress: Progress, opts: DemoOptions) -> StageRe
 
 
 def index_size(ws: Workspace, opts: DemoOptions) -> int:
-    from afina.engine.rag.workspace_index import pair_entries
+    from afina.engine.rag.workspace_index import DocsSettings, doc_entries, pair_entries
 
-    return len(pair_entries(ws)) + 40  # the documents' chunks, roughly
+    docs = DocsSettings(sample_domain() / "docs")  # the defaults the index stage builds with
+    return len(pair_entries(ws)) + len(doc_entries(docs))
 
 
 def stage_evaluate(ws: Workspace, progress: Progress, opts: DemoOptions) -> StageResult:
