@@ -106,12 +106,15 @@ max_zip_member_mib = 2048
 # speaker = "author"
 
 [curate]
-# Values the personal-data scrubber leaves alone, such as the business's own phone number
-# and e-mail, which the assistant should learn: ["(48) 3000-5821", "support@example.com"].
+# Values the personal-data scrubber leaves alone, such as the business's own phone number,
+# e-mail and the name its chat account shows (else "Lumiar Fibra" becomes a person's name
+# placeholder wherever it is written), which the assistant should learn:
+# ["(48) 3000-5821", "support@example.com", "Lumiar Fibra"].
 pii_allow = []
 
 # Options for the cleaning rules `afina curate` runs, one table per rule (normalize,
-# placeholders, urls, templates, trivial, length, language); `enabled = false` turns one off:
+# placeholders, urls, templates, boilerplate, trivial, length, language); `enabled = false`
+# turns one off:
 # [curate.rules.language]
 # allowed = ["pt", "en"]
 # [curate.rules.urls]

@@ -71,8 +71,14 @@ def import_size(ws: Workspace, opts: DemoOptions) -> int:
     )
 
 
+# The name on the company's own WhatsApp account: without it in the allow-list, "Lumiar"
+# is scrubbed as a person's first name wherever it is written ("O <NAME_1> 300 custa...").
+COMPANY_NAME = "Lumiar Fibra"
+
+
 def company_contacts() -> tuple[str, ...]:
-    """The sample company's own phone numbers and e-mail: facts to learn, not personal data."""
+    """The sample company's own name, phone numbers and e-mail: facts to learn, not
+    personal data."""
     facts = json.loads((sample_domain() / "facts.json").read_text(encoding="utf-8"))
     values = {
         v
@@ -81,7 +87,7 @@ def company_contacts() -> tuple[str, ...]:
         for lang in ("pt", "en")
         for v in fact.get(lang, {}).get("values", {}).values()
     }
-    return tuple(sorted(values))
+    return (COMPANY_NAME, *sorted(values))
 
 
 def stage_curate(ws: Workspace, progress: Progress, opts: DemoOptions) -> StageResult:

@@ -352,6 +352,7 @@ def test_pipeline_counts_what_each_rule_removed() -> None:
         "placeholders",
         "urls",
         "templates",
+        "boilerplate",
         "trivial",
         "length",
         "language",
@@ -362,6 +363,7 @@ def test_pipeline_counts_what_each_rule_removed() -> None:
         "placeholders": 1,
         "urls": 0,
         "templates": 1,
+        "boilerplate": 0,  # untaught: only `curate_store` teaches it the answers
         "trivial": 2,
         "length": 0,
         "language": 1,
@@ -411,11 +413,12 @@ def test_config_builds_rules_in_pipeline_order() -> None:
         "normalize",
         "placeholders",
         "urls",
+        "boilerplate",
         "trivial",
         "length",
         "language",
     ]
-    urls, length, language = rules[2], rules[4], rules[5]
+    urls, length, language = rules[2], rules[5], rules[6]
     assert isinstance(urls, Urls) and urls.keep_domains == ("lumiarfibra.com.br",)
     assert isinstance(length, Length) and length.count_tokens is len
     assert isinstance(language, Language) and language.min_confidence == 1.0

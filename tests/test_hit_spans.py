@@ -185,6 +185,7 @@ def test_configured_rules_take_the_workspace_options_and_survive_bad_ones() -> N
         "placeholders",
         "urls",
         "templates",
+        "boilerplate",
         "trivial",
         "length",
         "language",

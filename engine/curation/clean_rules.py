@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
+from afina.engine.curation.boilerplate import Boilerplate
 from afina.engine.errors import ConfigError
 from afina.engine.types import PairDraft, RuleHit
 
@@ -729,6 +730,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     Placeholders,
     Urls,
     Templates,
+    Boilerplate,  # before trivial, which drops an answer left as "Claro."
     Trivial,
     Length,
     Language,
@@ -737,6 +739,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
 __all__ = [
     "ALL_RULES",
     "TRIVIAL_PHRASES",
+    "Boilerplate",
     "CountTokens",
     "Language",
     "Length",

@@ -31,6 +31,19 @@ class CurateReport:
     changes: int = 0
 
 
+def taught(pipeline: Pipeline, store: Store) -> Pipeline:
+    """The pipeline with its learning rules (boilerplate) taught every answer in the store
+    that is still in play: the pending ones and those a person accepted."""
+    if not any(hasattr(r, "taught") for r in pipeline.rules):
+        return pipeline
+    answers = [
+        p.response
+        for status in ("pending", "accepted")
+        for p in store.pairs(PairFilter(status=status), limit=ALL)
+    ]
+    return Pipeline([r.taught(answers) if hasattr(r, "taught") else r for r in pipeline.rules])
+
+
 def curate_store(
     store: Store,
     pipeline: Pipeline,
@@ -39,6 +52,7 @@ def curate_store(
 ) -> CurateReport:
     """Check every pending pair; optionally accept what passes (the demo does, no one reviews)."""
     report = CurateReport()
+    pipeline = taught(pipeline, store)
     counts = [RuleCount(name) for name in pipeline.names]
     changes: list[Change] = []
     hits: dict[int, tuple[RuleHit, ...]] = {}
