@@ -20,12 +20,12 @@ answers before it runs, so a rule that was never taught changes nothing.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
+from afina.engine.curation.pii_detectors import fold
 from afina.engine.types import PairDraft, RuleHit
 
 Result = tuple[PairDraft | None, list[RuleHit]]
@@ -68,8 +68,7 @@ def sentence_key(sentence: str) -> str | None:
     digits (never boilerplate), "" for one without words ("😊")."""
     if _DIGIT.search(_PLACEHOLDER.sub("", sentence)):
         return None
-    text = _PLACEHOLDER.sub(" <p> ", sentence).casefold()
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = fold(_PLACEHOLDER.sub(" <p> ", sentence).casefold())
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
