@@ -30,13 +30,14 @@ def ws(tmp_path, capsys, monkeypatch):
 
 
 def test_extract_guesses_the_agents_and_scrubs(ws, capsys):
-    result = run(capsys, "pairs", "extract", "--json")
+    # With the identity checks kept as pairs, the CPFs customers sent are in pairs to scrub.
+    result = run(capsys, "pairs", "extract", "--keep-detours", "--json")
     assert result["added"] > 500 and result["already_there"] == 0
     assistants = {a["assistant"] for a in result["assistants"].values()}
     assert all("Lumiar" in who for who in assistants), assistants
     assert result["pii_scrubbed"]["cpf"] > 0 and result["pii_scrubbed"]["email"] > 0
     # Extracting again adds nothing.
-    again = run(capsys, "pairs", "extract", "--json")
+    again = run(capsys, "pairs", "extract", "--keep-detours", "--json")
     assert again["added"] == 0 and again["already_there"] == result["added"]
     # No planted CPF survives in any stored pair.
     pairs = run(capsys, "pairs", "list", "--limit", "100000", "--json")["pairs"]
@@ -47,6 +48,20 @@ def test_extract_guesses_the_agents_and_scrubs(ws, capsys):
     planted = json.loads((sample_domain() / "pii.json").read_text())
     cpfs = [item["value"] for item in _items(planted) if item.get("kind") == "cpf"]
     assert cpfs and not [c for c in cpfs if c in text]
+
+
+def test_extract_steps_over_identity_checks(ws, capsys):
+    def checks() -> list[str]:
+        pairs = run(capsys, "pairs", "list", "--limit", "100000", "--json")["pairs"]
+        answers = [p["response"] for p in pairs]
+        return [a for a in answers if "CPF" in a and a.endswith("?")]
+
+    assert run(capsys, "pairs", "extract", "--json")["added"] > 500
+    assert checks() == []
+    # Kept, the checks come back as pairs of their own: the sample's agents ask for a CPF
+    # in some 40 chats.
+    assert run(capsys, "pairs", "extract", "--keep-detours", "--json")["added"] > 30
+    assert len(checks()) > 30
 
 
 def _items(planted):

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+from afina.engine.curation.detours import detour_at
 from afina.engine.errors import ConfigError
 from afina.engine.types import PairDraft, StoredTurn
 
@@ -30,6 +31,9 @@ class ExtractOptions:
     because customers write in several short messages and agents answer in several too; when
     off, each message stands alone and only an assistant message right after a user message
     makes a pair. ``system_prompt`` replaces any system turns of the conversation.
+    ``skip_detours`` pairs a question with the answer that follows an identity check (agent
+    asks for a CPF, customer gives it) instead of making pairs of the check itself; see
+    :mod:`afina.engine.curation.detours`.
     """
 
     assistant_role: str | None = None
@@ -38,6 +42,7 @@ class ExtractOptions:
     context_turns: int = 6
     merge_consecutive: bool = True
     system_prompt: str | None = None
+    skip_detours: bool = True
 
     def __post_init__(self) -> None:
         if not self.assistant_role and not self.assistant_speakers:
@@ -115,7 +120,8 @@ def extract_pairs(turns: Sequence[StoredTurn], options: ExtractOptions) -> list[
     """The pairs of one conversation, in order; ``turns`` are its stored turns, ordered.
 
     A pair is an assistant turn right after a user turn (both merged runs unless
-    ``merge_consecutive`` is off). Tool turns and turns of neither side are left out; the
+    ``merge_consecutive`` is off); with ``skip_detours`` an identity check between a question
+    and its answer is stepped over. Tool turns and turns of neither side are left out; the
     conversation's system turns before the answer become the pair's system unless
     ``options.system_prompt`` is given. ``turn_ids`` lists every stored turn merged into the
     prompt and the response.
@@ -125,9 +131,11 @@ def extract_pairs(turns: Sequence[StoredTurn], options: ExtractOptions) -> list[
     units = _units(turns, options)
     conversation_id = turns[0].conversation_id
     pairs = []
+    asked, checks = _detour_prompts(units) if options.skip_detours else ({}, set())
     for i in range(1, len(units)):
-        prompt, answer = units[i - 1], units[i]
-        if answer.side != ASSISTANT or prompt.side != USER:
+        at = asked.get(i, i - 1)
+        prompt, answer = units[at], units[i]
+        if answer.side != ASSISTANT or prompt.side != USER or i in checks:
             continue
         system = options.system_prompt
         if system is None and answer.system:
@@ -137,12 +145,27 @@ def extract_pairs(turns: Sequence[StoredTurn], options: ExtractOptions) -> list[
                 conversation_id=conversation_id,
                 prompt=prompt.text,
                 response=answer.text,
-                context=_context(units, i - 1, options.context_turns) if options.multi_turn else (),
+                context=_context(units, at, options.context_turns) if options.multi_turn else (),
                 system=system,
                 turn_ids=(*prompt.ids, *answer.ids),
             )
         )
     return pairs
+
+
+def _detour_prompts(units: list[_Unit]) -> tuple[dict[int, int], set[int]]:
+    """For the answers that came after an identity check: answer unit -> the unit of the
+    question it answers; and the agent's check questions, which make no pair."""
+    sides = [u.side for u in units]
+    texts = [u.text for u in units]
+    prompts: dict[int, int] = {}
+    checks: set[int] = set()
+    for i in range(len(units)):
+        if detour_at(sides, texts, i, USER, ASSISTANT):
+            # A second check right after the first still answers the first question.
+            prompts[i + 1] = prompts.pop(i - 1, i - 2)
+            checks.add(i - 1)
+    return prompts, checks
 
 
 def extract_all(

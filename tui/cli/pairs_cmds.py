@@ -34,6 +34,11 @@ def pairs_group() -> None:
 @click.option("--multi-turn", is_flag=True, help="Keep earlier turns as context.")
 @click.option("--context", "context_turns", type=int, default=6, show_default=True)
 @click.option("--system", "system_prompt", default=None, help="System prompt for every pair.")
+@click.option(
+    "--keep-detours",
+    is_flag=True,
+    help="Keep identity checks (agent asks for a CPF, customer gives it) as pairs of their own.",
+)
 @click.option("--no-scrub", is_flag=True, help="Keep personal data (not recommended).")
 @click.option("--allow", multiple=True, help="A value never scrubbed (the company's phone).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -46,6 +51,7 @@ def extract_cmd(
     multi_turn: bool,
     context_turns: int,
     system_prompt: str | None,
+    keep_detours: bool,
     no_scrub: bool,
     allow: tuple[str, ...],
     as_json: bool,
@@ -55,6 +61,7 @@ def extract_cmd(
         "multi_turn": multi_turn,
         "context_turns": context_turns,
         "system_prompt": system_prompt,
+        "skip_detours": not keep_detours,
     }
     who = assistant_role or speakers
     options = (
