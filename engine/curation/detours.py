@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import re
 
+from afina.engine.curation.pii import PLACEHOLDER
+from afina.engine.curation.pii_detectors import email_detector, has_digits
+
 # A run of digits with the separators of documents and phone numbers, optionally behind a
 # short letter prefix (LF-101041, LP7835688, 123.456.789-00, (48) 99123-4567).
 _ID_RUN = re.compile(r"(?<!\w)[A-Za-z]{0,4}[-.]?\(?\d[\d.\-/() ]*\d(?!\w)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
-_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_[0-9]+>")  # already scrubbed elsewhere
+_EMAIL = email_detector()
 MIN_ID_DIGITS = 5  # fewer is a plan, a price or a house number, not an identifier
 MAX_ASK_WORDS = 30  # an identity question is one short sentence or two
 MAX_PLAIN_LINE_WORDS = 8  # a name or a remark beside the identifier; more is a new topic
@@ -24,10 +26,10 @@ MAX_ID_LINE_WORDS = 20  # an address with its CEP; more says something else
 
 
 def has_identifier(line: str) -> bool:
-    if _EMAIL.search(line) or _PLACEHOLDER.search(line):
+    # a placeholder: the identifier was already scrubbed (pairs of an earlier import)
+    if PLACEHOLDER.search(line) or _EMAIL.find(line):
         return True
-    runs = _ID_RUN.finditer(line)
-    return any(sum(c.isdigit() for c in m.group(0)) >= MIN_ID_DIGITS for m in runs)
+    return any(has_digits(m.group(0), MIN_ID_DIGITS) for m in _ID_RUN.finditer(line))
 
 
 def hands_over_identifiers(text: str) -> bool:

@@ -145,7 +145,7 @@ def default_detectors(people: Iterable[str] = ()) -> tuple[Detector, ...]:
 
 # Placeholders this module writes. Findings touching one are dropped, which is what makes
 # scrubbing idempotent: "<PHONE_1>" is never itself personal data.
-_PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_[0-9]+>")
+PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_[0-9]+>")
 
 # Among overlapping findings of equal length, the more specific kind wins: values with check
 # digits beat values that only have a shape.
@@ -201,7 +201,7 @@ class _Scanner:
 
 
 def _outside_placeholders(text: str, findings: list[PIIFinding]) -> list[PIIFinding]:
-    spans = [m.span() for m in _PLACEHOLDER.finditer(text)]
+    spans = [m.span() for m in PLACEHOLDER.finditer(text)]
     if not spans:
         return findings
     return [f for f in findings if not any(f.start < e and s < f.end for s, e in spans)]
