@@ -144,6 +144,25 @@ def test_bradley_terry_recovers_known_strengths_with_intervals():
     assert sum(r.votes for r in table) == 2 * len(votes)
 
 
+def test_few_votes_give_wide_intervals_not_certainty():
+    width = {}
+    for n in (1, 10, 100):
+        table = ratings_table([vote("a", "b", "a")] * n, n_boot=400)
+        a, b = sorted(table, key=lambda r: r.assistant)
+        assert a.lo <= a.rating <= a.hi and b.lo <= b.rating <= b.hi
+        assert a.rating > b.rating
+        width[n] = a.hi - a.lo
+    # resampling identical votes would give zero width every time
+    assert width[1] > 100 and width[10] > 0
+    assert width[1] > width[10] > width[100]
+    # one win apiece: ratings level, the interval still wide on both sides
+    a, b = sorted(
+        ratings_table([vote("a", "b", "a"), vote("a", "b", "b")], n_boot=400),
+        key=lambda r: r.assistant,
+    )
+    assert a.rating == pytest.approx(1000.0) and a.lo < 950 and a.hi > 1050
+
+
 def test_ratings_per_tag_and_elo():
     votes = synthetic_votes({"fine-tuned": 4.0, "rag": 2.0, "base": 1.0}, 400, seed=2)
     by_tag = ratings_by_tag(votes, n_boot=100)

@@ -13,11 +13,16 @@ a 100-point gap means the stronger one is preferred about 64% of the time. Rules
 - a small prior keeps every strength finite: each assistant also plays ``prior`` virtual games
   (default 1) against an average opponent and ties them. Without it an assistant that never
   lost would get an infinite strength; with it, few votes pull ratings towards the middle;
-- intervals are percentile bootstrap intervals over votes (votes drawn with replacement, the
-  model refitted each time).
+- intervals are percentile intervals of a parametric bootstrap: the same games are replayed
+  with each outcome drawn from the fitted model, and the model refitted each time. Drawing
+  votes with replacement instead would give one vote, or ten identical ones, an interval of
+  zero width, since every resample is the same; the fitted model, held back by the prior,
+  never makes an outcome certain. (A replayed game is a win or a loss, never a tie, which
+  makes the intervals a little wider when people vote ties.)
 
 Elo (sequential updates in the votes' order, K = 16) is offered as an alternative; it depends
-on the order of the votes, which is why Bradley–Terry is the default.
+on the order of the votes, which is why Bradley–Terry is the default. Its intervals resample
+votes with replacement.
 """
 
 from __future__ import annotations
@@ -159,11 +164,27 @@ def _games(votes: Sequence[Vote], index: Mapping[str, int]) -> np.ndarray:
 
 def _win_matrices(games: np.ndarray, k: int, idx: np.ndarray) -> np.ndarray:
     """(B, k, k) matrices W[b, i, j] = i's wins over j (ties as halves) in resample b."""
-    b = idx.shape[0]
     if games.shape[0] == 0:
-        return np.zeros((b, k, k))
+        return np.zeros((idx.shape[0], k, k))
     g = games[idx]  # (B, n, 3)
-    i, j, s = g[..., 0].astype(int), g[..., 1].astype(int), g[..., 2]
+    return _tally(g[..., 0].astype(int), g[..., 1].astype(int), g[..., 2], k)
+
+
+def _simulated_wins(
+    games: np.ndarray, strength: np.ndarray, n_boot: int, rng: np.random.Generator
+) -> np.ndarray:
+    """(B, k, k) win matrices of the same games replayed B times, each outcome drawn from the
+    fitted model: i beats j with probability s_i / (s_i + s_j)."""
+    i, j = games[:, 0].astype(int), games[:, 1].astype(int)
+    p = strength[i] / (strength[i] + strength[j])
+    scores = (rng.random((n_boot, p.size)) < p).astype(float)
+    shape = scores.shape
+    return _tally(np.broadcast_to(i, shape), np.broadcast_to(j, shape), scores, strength.size)
+
+
+def _tally(i: np.ndarray, j: np.ndarray, s: np.ndarray, k: int) -> np.ndarray:
+    """(B, k, k) win matrices from (B, n) arrays of players and the first one's scores."""
+    b = s.shape[0]
     base = np.arange(b)[:, None] * k * k
     size = b * k * k
     w = np.bincount((base + i * k + j).ravel(), weights=s.ravel(), minlength=size)
@@ -258,7 +279,7 @@ def ratings_table(
     prior: float = 1.0,
     k: float = 16.0,
 ) -> list[Rating]:
-    """Every assistant's rating with a bootstrap interval over votes, best first."""
+    """Every assistant's rating with a bootstrap interval (module docstring), best first."""
     votes = list(votes)
     names = assistants_in(votes)
     if not names:
@@ -269,11 +290,10 @@ def ratings_table(
         if prior <= 0:
             raise ValueError("the prior must be positive, or unbeaten assistants have no rating")
         point = bradley_terry(votes, prior=prior, assistants=names)
-        comparing = [v for v in votes if v.outcome != "both_bad"]
-        games = _games(comparing, index)
+        games = _games(votes, index)
         if games.shape[0]:
-            boot_idx = rng.integers(0, games.shape[0], size=(n_boot, games.shape[0]))
-            reps = _to_rating(_bt_strengths(_win_matrices(games, len(names), boot_idx), prior))
+            strength = 10 ** ((np.array([point[a] for a in names]) - BASE_RATING) / SCALE)
+            reps = _to_rating(_bt_strengths(_simulated_wins(games, strength, n_boot, rng), prior))
         else:
             reps = np.full((n_boot, len(names)), BASE_RATING)
     elif method == "elo":

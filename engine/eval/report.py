@@ -569,8 +569,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         out += ["## Ratings", ""]
         out.append(
             f"Bradley–Terry on the Elo scale (1000 = the assistants' geometric mean), {pct}% "
-            "bootstrap intervals over votes; a tie is half a win, both-bad votes are counted "
-            "but not compared."
+            "intervals of a parametric bootstrap (each vote's outcome redrawn from the fitted "
+            "model); a tie is half a win, both-bad votes are counted but not compared."
         )
         out.append("")
         out += _ratings_table(report["ratings"], pct)
