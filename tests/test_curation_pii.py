@@ -18,6 +18,7 @@ from afina.engine.curation.pii import (
     Pseudonymizer,
     RegexDetector,
     default_detectors,
+    introduced_names,
     person_names,
     register_detector,
     registered_detectors,
@@ -266,6 +267,26 @@ def test_person_names_from_display_names():
         "+55 48 99360-5246", "Mariana Souza", "Mariana Souza",
     ]  # fmt: skip
     assert person_names(speakers) == ["Aline", "Bruno", "Carla", "henrik bennett", "Mariana Souza"]
+
+
+def test_names_people_give_for_themselves():
+    texts = [
+        "boa tarde!!\naqui é Alexandre\nQuanto custa o plano?",  # not "Alexandre Quanto"
+        "oi gente, meu nome é Fábio Becker, sou cliente de vcs",
+        "Aqui é a Ana, da Lumiar Fibra.",
+        "me chamo João da Silva e queria saber",
+        "aqui quem fala é Dona Maria de Souza",
+        "my name is Tom O'Brien.",
+        "aqui é rapidinho, só uma dúvida",  # not capitalized: not a name
+        "Aqui é a Lumiar Fibra!",  # the company's own name, allowed
+        "meu nome é Ana",  # once is enough
+    ]
+    names = introduced_names(texts, allow=["Lumiar Fibra"])
+    assert names == [
+        "Alexandre", "Fábio Becker", "Ana", "João da Silva", "Maria de Souza", "Tom O'Brien",
+    ]  # fmt: skip
+    assert introduced_names(["Aqui é a Lumiar Fibra!"]) == ["Lumiar Fibra"]
+    assert introduced_names(["this is Lumiar 300, I'm Brazilian"]) == []
 
 
 def test_the_name_detector_is_built_only_with_people():

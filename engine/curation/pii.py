@@ -29,6 +29,7 @@ from afina.engine.curation.pii_detectors import (
     cpf_detector,
     email_detector,
     entropy_detector,
+    introduced_names,
     normalize_value,
     person_names,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "RegexDetector",
     "default_detectors",
     "get_detector",
+    "introduced_names",
     "person_names",
     "placeholder_label",
     "register_detector",

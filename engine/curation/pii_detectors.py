@@ -623,3 +623,46 @@ def person_names(speakers: Iterable[str]) -> list[str]:
         if len(name_key(cleaned)) >= 2 and cleaned not in out:
             out.append(cleaned)
     return out
+
+
+# Someone saying who they are. Only phrasings that are followed by a name: "this is" and
+# "I'm" lead as often into "Lumiar 300" or "Brazilian", and a wrong name would be scrubbed
+# wherever it is written in that conversation. The name must be capitalized, and its words
+# are joined by spaces only, so that a name at the end of a line does not run into the next.
+_INTRO = re.compile(
+    r"(?<!\w)(?:aqui (?:quem fala )?é|meu nome é|me chamo|my name is|my name's)"
+    r"[ \t]+(?:[ao][ \t]+)?([^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*){0,4})",
+    re.IGNORECASE,
+)
+_TITLES = frozenset(("dona", "dom", "seu", "sr", "sra", "dr", "dra", "mr", "mrs", "ms", "miss"))
+
+
+def introduced_names(texts: Iterable[str], allow: Iterable[str] = ()) -> list[str]:
+    """Names people give for themselves in ``texts`` ("aqui é Alexandre", "meu nome é Fábio
+    Becker", "my name is Tom O'Brien"), for a NameDetector beside ``person_names``.
+
+    A customer writing from a number not saved in the phone has a number for a display name,
+    so only what they write says who they are. The name is the capitalized words after the
+    phrase, with particles between them ("João da Silva"); a name inside a value of ``allow``
+    (the company's own, "Aqui é a Lumiar Fibra") is left out.
+    """
+    allowed = [name_key(a) for a in allow]
+    out: list[str] = []
+    for text in texts:
+        for m in _INTRO.finditer(text):
+            words: list[str] = []
+            for word in m.group(1).split():
+                if not (word[0].isupper() or (words and word.casefold() in _PARTICLES)):
+                    break
+                words.append(word)
+            while words and words[-1].casefold() in _PARTICLES:
+                words.pop()
+            while words and words[0].casefold() in _TITLES:  # "Dona Maria", "Sr" of "Sr. João"
+                words.pop(0)
+            name = " ".join(words)
+            key = name_key(name)
+            if len(key) < 2 or any(f" {key} " in f" {a} " for a in allowed):
+                continue
+            if name not in out:
+                out.append(name)
+    return out
