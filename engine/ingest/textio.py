@@ -12,7 +12,8 @@ import codecs
 import unicodedata
 from collections.abc import Iterator
 
-from afina.engine.ingest.inputs import InputFile
+from afina.engine.errors import ParseError
+from afina.engine.ingest.inputs import InputFile, InputItem
 from afina.engine.types import Repair, Skip
 
 MAX_LINE_CHARS = 1024 * 1024
@@ -62,6 +63,17 @@ def head_text(file: InputFile, n: int = 64 * 1024) -> str:
     head = file.head(n)
     enc, skip = sniff_encoding(head)
     return head[skip:].decode(enc, errors="replace")
+
+
+def suffixed_head(item: InputItem, suffixes: tuple[str, ...]) -> str | None:
+    """``head_text`` of a file named with one of ``suffixes``, for a sniffer; None for any
+    other input, or a file that cannot be read (the sniffer then says 0)."""
+    if not isinstance(item, InputFile) or item.suffix not in suffixes:
+        return None
+    try:
+        return head_text(item)
+    except (OSError, ParseError):
+        return None
 
 
 class TextStats:

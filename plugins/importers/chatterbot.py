@@ -17,7 +17,7 @@ import yaml
 from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import HAS_ROLES, Importer
 from afina.engine.ingest.inputs import InputFile, InputItem
-from afina.engine.ingest.textio import TextStats, decode_all, head_text, repairs
+from afina.engine.ingest.textio import TextStats, decode_all, repairs, suffixed_head
 from afina.engine.types import Conversation, ImportItem, Repair, Skip, Turn
 
 # Corpora are small hand-written files; a huge one is a mistake or an attack on the parser.
@@ -35,11 +35,8 @@ class ChatterBotImporter(Importer):
     extensions: ClassVar[tuple[str, ...]] = SUFFIXES
 
     def sniff(self, item: InputItem) -> float:
-        if not isinstance(item, InputFile) or item.suffix not in SUFFIXES:
-            return 0.0
-        try:
-            head = head_text(item)
-        except (OSError, ParseError):
+        head = suffixed_head(item, SUFFIXES)
+        if head is None:
             return 0.0
         return 0.9 if _CONVERSATIONS.search(head) else 0.0
 

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import HAS_ROLES, Importer
 from afina.engine.ingest.inputs import InputFile, InputItem
-from afina.engine.ingest.textio import TextStats, decode_all, head_text, repairs
+from afina.engine.ingest.textio import TextStats, decode_all, repairs, suffixed_head
 from afina.engine.types import Conversation, ImportItem, Skip, Turn
 
 MAX_BYTES = 16 * 1024**2  # FAQ pages are small; a larger .md is not one
@@ -38,11 +38,8 @@ class FAQMarkdownImporter(Importer):
     extensions: ClassVar[tuple[str, ...]] = SUFFIXES
 
     def sniff(self, item: InputItem) -> float:
-        if not isinstance(item, InputFile) or item.suffix not in SUFFIXES:
-            return 0.0
-        try:
-            head = head_text(item)
-        except (OSError, ParseError):
+        head = suffixed_head(item, SUFFIXES)
+        if head is None:
             return 0.0
         asked = sum(
             1 for _, level, title in _headings(head.splitlines()) if level and _is_question(title)
