@@ -162,14 +162,6 @@ def _games(votes: Sequence[Vote], index: Mapping[str, int]) -> np.ndarray:
     return np.array(rows, dtype=float).reshape(-1, 3)
 
 
-def _win_matrices(games: np.ndarray, k: int, idx: np.ndarray) -> np.ndarray:
-    """(B, k, k) matrices W[b, i, j] = i's wins over j (ties as halves) in resample b."""
-    if games.shape[0] == 0:
-        return np.zeros((idx.shape[0], k, k))
-    g = games[idx]  # (B, n, 3)
-    return _tally(g[..., 0].astype(int), g[..., 1].astype(int), g[..., 2], k)
-
-
 def _simulated_wins(
     games: np.ndarray, strength: np.ndarray, n_boot: int, rng: np.random.Generator
 ) -> np.ndarray:
@@ -183,7 +175,8 @@ def _simulated_wins(
 
 
 def _tally(i: np.ndarray, j: np.ndarray, s: np.ndarray, k: int) -> np.ndarray:
-    """(B, k, k) win matrices from (B, n) arrays of players and the first one's scores."""
+    """(B, k, k) matrices W[b, i, j] = i's wins over j (ties as halves), from (B, n) arrays of
+    players and the first one's scores."""
     b = s.shape[0]
     base = np.arange(b)[:, None] * k * k
     size = b * k * k
@@ -226,7 +219,9 @@ def bradley_terry(
     names = list(assistants or assistants_in(votes))
     index = {a: i for i, a in enumerate(names)}
     games = _games(votes, index)
-    w = _win_matrices(games, len(names), np.arange(games.shape[0])[None, :])
+    w = _tally(
+        games[None, :, 0].astype(int), games[None, :, 1].astype(int), games[None, :, 2], len(names)
+    )
     ratings = _to_rating(_bt_strengths(w, prior))[0]
     return {a: float(r) for a, r in zip(names, ratings, strict=True)}
 
