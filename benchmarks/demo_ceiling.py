@@ -52,13 +52,8 @@ def train_pairs(workspace: Path) -> tuple[list[str], list[str]]:
         raise SystemExit(
             f"{path}: no train split exported here (run `afina demo` or `afina export`)"
         )
-    questions, answers = [], []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        messages = json.loads(line)["messages"]
-        user = [m["content"] for m in messages if m["role"] == "user"]
-        questions.append(user[-1])
-        answers.append(messages[-1]["content"])
-    return questions, answers
+    pairs = read_examples(path)
+    return [p.question for p in pairs], [p.reference for p in pairs]
 
 
 def group(tags: Sequence[str]) -> str:
