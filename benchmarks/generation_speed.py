@@ -63,7 +63,7 @@ TUNED = {"ft", "ft+rag"}
 
 
 def questions(n: int) -> list[str]:
-    from afina.engine.demo import sample_domain
+    from afina.engine.demo.stages import sample_domain
 
     path = sample_domain() / "heldout.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
@@ -76,7 +76,7 @@ def questions(n: int) -> list[str]:
 
 def sample_workspace(folder: Path) -> Any:
     """The sample domain imported and curated, with a hash-embedded index of its pairs."""
-    from afina.engine.demo import STAGES, DemoOptions
+    from afina.engine.demo.stages import STAGES, DemoOptions
     from afina.engine.ingest.run import Progress
     from afina.engine.rag.workspace_index import build_workspace_index
     from afina.engine.workspace import init_workspace

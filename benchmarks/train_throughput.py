@@ -417,7 +417,7 @@ def prepare_data(tmp: Path, n: int, data: Path | None) -> tuple[Path, str, int]:
         sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
         from training_support import build_curated_workspace
 
-        from afina.engine.demo import company_contacts
+        from afina.engine.demo.stages import company_contacts
         from afina.engine.training.jobs import create_run
 
         ws = build_curated_workspace(tmp / "ws")

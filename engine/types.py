@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, get_args
 
 Role = Literal["user", "assistant", "system", "tool"]
 ROLES: tuple[str, ...] = ("user", "assistant", "system", "tool")
@@ -192,3 +192,71 @@ class PairFilter:
     rule: str | None = None
     split: str | None = None
     search: str | None = None
+
+
+# The chat message format: what training data, prompts and the generation service exchange,
+# e.g. [{"role": "user", "content": "..."}] (OpenAI's fine-tuning format).
+Messages = list[dict[str, str]]
+
+Outcome = Literal["a", "b", "tie", "both_bad"]
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """One blind vote. ``left`` and ``right`` are the assistants shown as A and B.
+
+    ``answers`` maps an assistant's name to its answer; ``time`` is ISO 8601 text.
+    """
+
+    prompt: str
+    left: str
+    right: str
+    outcome: Outcome
+    answers: Mapping[str, str] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    time: str = ""
+
+    def __post_init__(self) -> None:
+        if self.outcome not in OUTCOMES:
+            raise ValueError(f"vote outcome must be one of {', '.join(OUTCOMES)}: {self.outcome!r}")
+        if self.left == self.right:
+            raise ValueError(f"a vote compares two assistants, got {self.left!r} twice")
+
+    @property
+    def winner(self) -> str | None:
+        return {"a": self.left, "b": self.right}.get(self.outcome)
+
+    @property
+    def loser(self) -> str | None:
+        return {"a": self.right, "b": self.left}.get(self.outcome)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "prompt": self.prompt,
+            "left": self.left,
+            "right": self.right,
+            "outcome": self.outcome,
+            "answers": dict(self.answers),
+            "tags": list(self.tags),
+            "time": self.time,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Vote:
+        missing = [k for k in ("prompt", "left", "right", "outcome") if k not in d]
+        if missing:
+            raise ValueError(f"a vote needs {', '.join(missing)}")
+        answers = d.get("answers") or {}
+        tags = d.get("tags") or ()
+        if not isinstance(answers, Mapping) or not isinstance(tags, (list, tuple)):
+            raise ValueError("answers must be an object and tags a list")
+        return cls(
+            prompt=str(d["prompt"]),
+            left=str(d["left"]),
+            right=str(d["right"]),
+            outcome=d["outcome"],
+            answers={str(k): str(v) for k, v in answers.items()},
+            tags=tuple(str(t) for t in tags),
+            time=str(d.get("time") or ""),
+        )

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from afina.engine.chat.prompts import (
-    KINDS,
-    RAG_SYSTEM,
-    Source,
-    build_messages,
-    reference_block,
-    sources_from_hits,
-)
+from afina.engine.chat.prompts import KINDS, build_messages
 from afina.engine.errors import UsageError
+from afina.engine.rag.context import RAG_SYSTEM, Source, reference_block, sources_from_hits
 from afina.engine.rag.contract import Hit
 
 PAIR = Source(

@@ -18,7 +18,7 @@ def run(capsys, *args: str):
 
 @pytest.fixture
 def ws(tmp_path, capsys, monkeypatch):
-    from afina.engine.demo import sample_domain
+    from afina.engine.demo.stages import sample_domain
 
     monkeypatch.chdir(tmp_path)
     assert main(["init", "w"]) == 0
@@ -43,7 +43,7 @@ def test_extract_guesses_the_agents_and_scrubs(ws, capsys):
     pairs = run(capsys, "pairs", "list", "--limit", "100000", "--json")["pairs"]
     text = "\n".join(p["prompt"] + p["response"] for p in pairs)
     assert "<CPF_1>" in text
-    from afina.engine.demo import sample_domain
+    from afina.engine.demo.stages import sample_domain
 
     planted = json.loads((sample_domain() / "pii.json").read_text())
     cpfs = [item["value"] for item in _items(planted) if item.get("kind") == "cpf"]

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from afina.engine.eval.ratings import Vote, dump_votes
+from afina.engine.store.votes import dump_votes
+from afina.engine.types import Vote
 from afina.engine.workspace import open_workspace
 from afina.tui.cli import main
 

@@ -14,7 +14,7 @@ from afina.engine.curation.extract import (
     extract_pairs,
     guess_assistant,
 )
-from afina.engine.demo import sample_domain
+from afina.engine.demo.stages import sample_domain
 from afina.engine.errors import ConfigError
 from afina.engine.ingest.discover import Sniffer
 from afina.engine.ingest.run import import_candidates

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from afina.engine.demo import sample_domain
+from afina.engine.demo.stages import sample_domain
 from afina.tui.cli import main
 
 # No fine-tune, and a model-free embedder for the index: the stages before training, fast.

@@ -10,12 +10,9 @@ import pytest
 
 from afina.engine.errors import ParseError
 from afina.engine.eval.ratings import (
-    Vote,
     bradley_terry,
     counts,
-    dump_votes,
     elo,
-    load_votes,
     preference_jsonl,
     preference_pairs,
     ratings_by_tag,
@@ -23,6 +20,8 @@ from afina.engine.eval.ratings import (
     win_probability,
 )
 from afina.engine.eval.report import build_report, render_markdown
+from afina.engine.store.votes import dump_votes, load_votes
+from afina.engine.types import Vote
 
 
 def vote(left: str, right: str, outcome: str, prompt: str = "q", tags=()) -> Vote:

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from support import as_item, assert_survives, garbled, make_file, memory_file, read_with
 
-from afina.engine.demo import sample_domain
+from afina.engine.demo.stages import sample_domain
 from afina.engine.errors import ParseError
 from afina.plugins.importers.faq_markdown import FAQMarkdownImporter
 

@@ -390,7 +390,7 @@ def test_minilm_finds_a_paraphrase(tmp_path: Path):
 @pytest.mark.slow
 def test_workspace_index_of_pairs_and_docs(curated_ws, tmp_path: Path):
     pytest.importorskip("sentence_transformers")
-    from afina.engine.demo import sample_domain
+    from afina.engine.demo.stages import sample_domain
     from afina.engine.store.pairs import Change
 
     docs = sample_domain() / "docs"

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from afina.engine.errors import NotFound, ParseError, UsageError
-from afina.engine.eval.ratings import Vote, dump_votes
 from afina.engine.store import SCHEMA_VERSION, Store
-from afina.engine.store.votes import read_votes_file
+from afina.engine.store.votes import dump_votes, read_votes_file
+from afina.engine.types import Vote
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from support import make_file
 
-from afina.engine.ingest.textio import TextStats, decode_all, iter_lines, nfc, repairs
+from afina.engine.ingest.textio import TextStats, decode_all, iter_lines, repairs
+from afina.engine.text import nfc
 
 
 def test_lines_with_mixed_endings_and_bad_bytes(tmp_path):

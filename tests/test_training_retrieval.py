@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from afina.engine.chat.prompts import RAG_SYSTEM
 from afina.engine.errors import ConfigError
+from afina.engine.rag.context import RAG_SYSTEM
 from afina.engine.rag.workspace_index import build_workspace_index
 from afina.engine.training import jobs
 from afina.engine.training.data import read_messages

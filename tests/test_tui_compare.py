@@ -22,9 +22,10 @@ from textual.widgets import Checkbox, DataTable, Input, Select, Static
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from afina.engine.chat.assistants import Answer
-from afina.engine.chat.prompts import RETRIEVES, TUNED, Source
+from afina.engine.chat.prompts import RETRIEVES, TUNED
 from afina.engine.config import TrainSettings
 from afina.engine.errors import UsageError
+from afina.engine.rag.context import Source
 from afina.engine.training import jobs
 from afina.engine.training.spec import RunSpec
 from afina.engine.workspace import Workspace, init_workspace

@@ -42,7 +42,7 @@ def build_tiny_model(folder: Path, seed: int = 0) -> Path:
 
 
 def build_curated_workspace(folder: Path) -> Workspace:
-    from afina.engine.demo import STAGES, DemoOptions
+    from afina.engine.demo.stages import STAGES, DemoOptions
     from afina.engine.ingest.run import Progress
 
     ws, _ = init_workspace(folder)

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from afina.engine.chat.generate import Assistant, load_run
-from afina.engine.chat.prompts import RETRIEVES, TUNED, Source, build_messages, sources_from_hits
+from afina.engine.chat.prompts import RETRIEVES, TUNED, build_messages
 from afina.engine.errors import UsageError
-from afina.engine.training.data import Messages
+from afina.engine.rag.context import Source, sources_from_hits
 from afina.engine.training.spec import read_spec
+from afina.engine.types import Messages
 from afina.engine.workspace import Workspace
 
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from afina.engine.chat.generate import Assistant
-from afina.engine.training.data import IGNORE, Messages, encode
+from afina.engine.training.data import IGNORE, encode
+from afina.engine.types import Messages
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,8 @@ from typing import Any
 from afina.engine.chat.assistants import Answer, Assistants
 from afina.engine.chat.prompts import KINDS, TUNED
 from afina.engine.errors import UsageError
-from afina.engine.eval.ratings import OUTCOMES, Vote
 from afina.engine.store.common import now
+from afina.engine.types import OUTCOMES, Vote
 
 LABELS = ("A", "B", "C")
 _FLIPPED = {"a": "b", "b": "a", "tie": "tie", "both_bad": "both_bad"}

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from afina.engine.errors import NotFound
-from afina.engine.training.data import Messages, stop_token_ids
+from afina.engine.training.data import stop_token_ids
 from afina.engine.training.spec import read_spec
+from afina.engine.types import Messages
 
 
 @dataclass

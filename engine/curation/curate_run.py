@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from afina.engine.curation.clean import Pipeline, RuleCount
-from afina.engine.curation.dedupe import DedupeConfig, dedupe
 from afina.engine.store import Store
 from afina.engine.store.pairs import Change
 from afina.engine.types import PairDraft, PairFilter, RuleHit
+
+if TYPE_CHECKING:
+    # dedupe brings numpy, which the CLI does not load at start-up (`afina --help`).
+    from afina.engine.curation.dedupe import DedupeConfig
 
 ALL = 10**9
 _RANK = {"accepted": 2, "pending": 1}
@@ -77,6 +81,8 @@ def curate_store(
     report.rewritten = {c.rule: c.changed for c in counts}
 
     if dedupe_config is not None:
+        from afina.engine.curation.dedupe import dedupe
+
         for p in store.pairs(PairFilter(status="accepted"), limit=ALL):
             survivors[p.id] = "accepted"
             texts[p.id] = f"{p.prompt}\n{p.response}"

@@ -12,14 +12,18 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from afina.engine.curation.dedupe import DedupeConfig
 from afina.engine.curation.export import ExportPair, ExportResult, export_pairs
 from afina.engine.curation.pii import Pseudonymizer, default_detectors
 from afina.engine.curation.split import DEFAULT_RATIOS, LeakageReport, assign_splits, find_leakage
 from afina.engine.store import Store
 from afina.engine.store.pairs import Change
 from afina.engine.types import PairFilter
+
+if TYPE_CHECKING:
+    # dedupe brings numpy, which the CLI does not load at start-up (`afina --help`).
+    from afina.engine.curation.dedupe import DedupeConfig
 
 ALL = 10**9
 SPLIT_NAMES = ("train", "validation", "test")

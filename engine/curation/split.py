@@ -21,18 +21,16 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-
-from afina.engine.curation.dedupe import (
-    DedupeConfig,
-    DupKind,
-    DuplicateGroups,
-    group_duplicates,
-    ranked_components,
-)
 from afina.engine.errors import AfinaError
+
+if TYPE_CHECKING:
+    # Leakage checks need dedupe and numpy; assigning splits does not, and `afina` commands
+    # that only split load this module at start-up, so those two are imported on use.
+    import numpy as np
+
+    from afina.engine.curation.dedupe import DedupeConfig, DupKind, DuplicateGroups
 
 SplitName = Literal["train", "validation", "test"]
 SPLITS: tuple[SplitName, ...] = ("train", "validation", "test")
@@ -146,6 +144,8 @@ def find_leakage(
     each cluster, every pair outside the best split present (train > validation > test);
     apply it by dropping those pairs, which leaves no cluster across splits.
     """
+    from afina.engine.curation.dedupe import group_duplicates, ranked_components
+
     groups = group_duplicates(_ranked(items), config)
     # The split is the rank (train 3 > validation 2 > test 1): best split first in each.
     order, heads = ranked_components(groups)
@@ -168,6 +168,8 @@ def _ranked(items: Iterable[tuple[int, str, str]]) -> Iterable[tuple[int, str, i
 
 def _leak_cluster(groups: DuplicateGroups, positions: np.ndarray) -> LeakCluster | None:
     """A component as a LeakCluster, or None when all its members share one split."""
+    import numpy as np
+
     ranks = groups.ranks[positions]
     if ranks.min() == ranks.max():
         return None

@@ -1,7 +1,7 @@
 """Blind votes between assistants: ratings with intervals, and preference pairs for DPO.
 
-A vote compares two answers to one prompt, shown as A (left) and B (right) without their
-assistants' names: A better, B better, a tie, or both bad.
+A vote (``afina.engine.types.Vote``) compares two answers to one prompt, shown as A (left) and
+B (right) without their assistants' names: A better, B better, a tie, or both bad.
 
 Ratings are Bradley–Terry strengths fitted by Hunter's MM algorithm (2004) and shown on the
 Elo scale (``1000 + 400·log10(strength)``, the geometric mean of the assistants at 1000), so
@@ -30,104 +30,18 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 
-from afina.engine.errors import ParseError
 from afina.engine.eval.stats import percentile_interval
+from afina.engine.types import Vote
 
-Outcome = Literal["a", "b", "tie", "both_bad"]
-OUTCOMES: tuple[str, ...] = get_args(Outcome)
 Method = Literal["bt", "elo"]
 
 SCALE = 400.0
 BASE_RATING = 1000.0
-
-
-@dataclass(frozen=True, slots=True)
-class Vote:
-    """One blind vote. ``left`` and ``right`` are the assistants shown as A and B.
-
-    ``answers`` maps an assistant's name to its answer; ``time`` is ISO 8601 text.
-    """
-
-    prompt: str
-    left: str
-    right: str
-    outcome: Outcome
-    answers: Mapping[str, str] = field(default_factory=dict)
-    tags: tuple[str, ...] = ()
-    time: str = ""
-
-    def __post_init__(self) -> None:
-        if self.outcome not in OUTCOMES:
-            raise ValueError(f"vote outcome must be one of {', '.join(OUTCOMES)}: {self.outcome!r}")
-        if self.left == self.right:
-            raise ValueError(f"a vote compares two assistants, got {self.left!r} twice")
-
-    @property
-    def winner(self) -> str | None:
-        return {"a": self.left, "b": self.right}.get(self.outcome)
-
-    @property
-    def loser(self) -> str | None:
-        return {"a": self.right, "b": self.left}.get(self.outcome)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "prompt": self.prompt,
-            "left": self.left,
-            "right": self.right,
-            "outcome": self.outcome,
-            "answers": dict(self.answers),
-            "tags": list(self.tags),
-            "time": self.time,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Vote:
-        missing = [k for k in ("prompt", "left", "right", "outcome") if k not in d]
-        if missing:
-            raise ValueError(f"a vote needs {', '.join(missing)}")
-        answers = d.get("answers") or {}
-        tags = d.get("tags") or ()
-        if not isinstance(answers, Mapping) or not isinstance(tags, (list, tuple)):
-            raise ValueError("answers must be an object and tags a list")
-        return cls(
-            prompt=str(d["prompt"]),
-            left=str(d["left"]),
-            right=str(d["right"]),
-            outcome=d["outcome"],
-            answers={str(k): str(v) for k, v in answers.items()},
-            tags=tuple(str(t) for t in tags),
-            time=str(d.get("time") or ""),
-        )
-
-
-def dump_votes(votes: Iterable[Vote]) -> str:
-    """Votes as JSON Lines (one vote an object a line)."""
-    return "".join(json.dumps(v.to_dict(), ensure_ascii=False) + "\n" for v in votes)
-
-
-def load_votes(lines: Iterable[str]) -> list[Vote]:
-    """Votes from JSON Lines; a bad line raises ParseError naming the line."""
-    votes: list[Vote] = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            d = json.loads(line)
-            if not isinstance(d, dict):
-                raise ValueError("expected a JSON object")
-            votes.append(Vote.from_dict(d))
-        except ValueError as e:  # json.JSONDecodeError is a ValueError
-            raise ParseError(f"line {n}", str(e)) from e
-    return votes
-
-
-# --- ratings ---------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

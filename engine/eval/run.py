@@ -27,7 +27,6 @@ from afina.engine.eval import saved
 from afina.engine.eval.contract import Evaluator, MetricSpec
 from afina.engine.eval.examples import EvalExample, read_examples
 from afina.engine.eval.leakage import find_leaks
-from afina.engine.eval.report import build_report
 from afina.engine.paths import shipped_data
 from afina.engine.plugins import load_plugin
 from afina.engine.workspace import Workspace
@@ -221,6 +220,8 @@ def evaluate(
     advance: Callable[[int], None] = lambda n: None,
 ) -> EvalResult:
     """Answer, score, report and save; returns the folder the report was written to."""
+    from afina.engine.eval.report import build_report  # numpy, which `afina --help` never loads
+
     names = check_assistants(options.assistants, run_dir is not None)
     if not examples:
         raise UsageError("no examples to evaluate on")

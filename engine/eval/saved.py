@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from afina.engine.errors import NotFound, ParseError
-from afina.engine.eval.report import render_json, render_markdown
 from afina.engine.workspace import Workspace
 
 REPORT_JSON = "report.json"
@@ -84,6 +83,9 @@ def _write(path: Path, text: str) -> None:
 
 def save(folder: Path, report: Mapping[str, Any], answers: Iterable[Mapping[str, Any]]) -> None:
     """Answers first and the JSON report last: a folder with report.json is complete."""
+    # The report module brings numpy, which the CLI does not load at start-up.
+    from afina.engine.eval.report import render_json, render_markdown
+
     _write(
         folder / ANSWERS,
         "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in answers),

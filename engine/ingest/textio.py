@@ -9,7 +9,6 @@ Windows-1252, which keeps its accents, and the summary says so.
 from __future__ import annotations
 
 import codecs
-import unicodedata
 from collections.abc import Iterator
 
 from afina.engine.errors import ParseError
@@ -23,11 +22,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-
-
-def nfc(text: str) -> str:
-    """Unicode NFC, skipping the work for text that already is (nearly all of it)."""
-    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
 
 
 def sniff_encoding(head: bytes) -> tuple[str, int]:

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from afina.engine.errors import InputRefused, NotFound, ParseError, UsageError
-from afina.engine.eval.ratings import Vote, load_votes
 from afina.engine.store.common import now
+from afina.engine.types import Vote
 
 Sources = Mapping[str, Sequence[Mapping[str, Any]]]
 
@@ -228,6 +228,27 @@ def check_vote(vote: Vote, sources: Sources | None = None) -> None:
             raise UsageError(f"the sources of {name!r} must be a list of objects")
 
 
+def dump_votes(votes: Iterable[Vote]) -> str:
+    """Votes as JSON Lines (one vote an object a line)."""
+    return "".join(json.dumps(v.to_dict(), ensure_ascii=False) + "\n" for v in votes)
+
+
+def load_votes(lines: Iterable[str]) -> list[Vote]:
+    """Votes from JSON Lines; a bad line raises ParseError naming the line."""
+    votes: list[Vote] = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            if not isinstance(d, dict):
+                raise ValueError("expected a JSON object")
+            votes.append(Vote.from_dict(d))
+        except ValueError as e:  # json.JSONDecodeError is a ValueError
+            raise ParseError(f"line {n}", str(e)) from e
+    return votes
+
+
 def read_votes_file(path: Path) -> list[Vote]:
     """Votes from a JSON Lines file written by ``dump_votes``, each checked like ``add_vote``.
 
@@ -258,4 +279,4 @@ def read_votes_file(path: Path) -> list[Vote]:
     return votes
 
 
-__all__ = ["VotesMixin", "check_vote", "read_votes_file"]
+__all__ = ["VotesMixin", "check_vote", "dump_votes", "load_votes", "read_votes_file"]

@@ -6,8 +6,8 @@ import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-from afina.engine.ingest.textio import nfc
 from afina.engine.store.common import hash64, json_or_none
+from afina.engine.text import nfc
 from afina.engine.types import Conversation, Turn
 
 _BATCH = 4096

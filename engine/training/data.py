@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from afina.engine.errors import AfinaError, ConfigError
+from afina.engine.types import Messages
 
 IGNORE = -100  # label of a token that carries no loss
-Messages = list[dict[str, str]]
 
 
 @dataclass(frozen=True)

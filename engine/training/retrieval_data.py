@@ -16,8 +16,8 @@ import random
 from pathlib import Path
 from typing import Any
 
-from afina.engine.chat.prompts import build_messages, sources_from_hits
 from afina.engine.errors import ConfigError
+from afina.engine.rag.context import context_message, sources_from_hits
 from afina.engine.training.data import read_messages
 from afina.engine.workspace import Workspace
 
@@ -55,8 +55,7 @@ def add_retrieved_context(
         sources = sources_from_hits(hits, exclude_prompt=question)[:k]
         if not sources:
             continue
-        system = build_messages("rag", question, sources)[0]
-        conversations[i] = [system, *msgs]
+        conversations[i] = [context_message(sources), *msgs]
         changed += 1
     tmp = train_file.with_name(train_file.name + ".tmp")
     tmp.write_text(

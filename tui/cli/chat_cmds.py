@@ -27,7 +27,7 @@ from afina.tui.cli.output import emit_json, err, out
 if TYPE_CHECKING:
     from afina.engine.chat.assistants import Answer, Assistants
     from afina.engine.chat.compare import CompareSession, Round
-    from afina.engine.chat.prompts import Source
+    from afina.engine.rag.context import Source
 
 QUIT = "/quit"
 

@@ -12,8 +12,8 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from afina.engine.demo import STAGES, DemoOptions
-from afina.engine.demo_train import quick_options
+from afina.engine.demo.stages import STAGES
+from afina.engine.demo.train import DemoOptions, quick_options
 from afina.engine.ingest.run import Progress
 from afina.engine.workspace import init_workspace
 from afina.tui.cli.eval_cmds import show_summary

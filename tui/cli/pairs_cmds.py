@@ -10,7 +10,6 @@ from rich.table import Table
 
 from afina.engine.curation.clean import Pipeline
 from afina.engine.curation.curate_run import curate_store
-from afina.engine.curation.dedupe import DedupeConfig
 from afina.engine.curation.extract import ExtractOptions
 from afina.engine.curation.extract_run import extract_to_store
 from afina.engine.errors import UsageError
@@ -112,6 +111,8 @@ def curate_cmd(
     ctx: click.Context, accept_passing: bool, no_dedupe: bool, threshold: float, as_json: bool
 ) -> None:
     """Run the cleaning rules and the dedupe over pending pairs (one undoable batch)."""
+    from afina.engine.curation.dedupe import DedupeConfig  # numpy: not at start-up
+
     config = None if no_dedupe else DedupeConfig(threshold=threshold)
     from afina.engine.models import token_counter
 

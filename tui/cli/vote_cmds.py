@@ -6,24 +6,21 @@ import math
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
 from rich.text import Text
 
 from afina.engine.curation.export import atomic_write
-from afina.engine.eval.ratings import (
-    Rating,
-    Vote,
-    preference_jsonl,
-    preference_pairs,
-    ratings_by_tag,
-    ratings_table,
-)
 from afina.engine.store.votes import read_votes_file
+from afina.engine.types import Vote
 from afina.tui.cli.context import get_workspace
 from afina.tui.cli.output import emit_json, out
+
+if TYPE_CHECKING:
+    # ratings brings numpy, which the CLI does not load at start-up (`afina --help`).
+    from afina.engine.eval.ratings import Rating
 
 LEVEL = 0.95
 
@@ -98,6 +95,8 @@ def ratings_cmd(
     ctx: click.Context, method: str, by_tag: bool, run_id: str | None, boot: int, as_json: bool
 ) -> None:
     """Each assistant's rating with a 95% interval, and its wins, losses and ties."""
+    from afina.engine.eval.ratings import ratings_by_tag, ratings_table
+
     with get_workspace(ctx).open_store() as store:
         votes = store.votes(run=run_id)
     options: dict[str, Any] = {"method": method, "n_boot": boot, "level": LEVEL}
@@ -140,6 +139,8 @@ def export_cmd(
     ctx: click.Context, out_path: Path, with_meta: bool, run_id: str | None, as_json: bool
 ) -> None:
     """Write votes with a winner as chosen/rejected preference pairs (JSON Lines, for DPO)."""
+    from afina.engine.eval.ratings import preference_jsonl, preference_pairs
+
     with get_workspace(ctx).open_store() as store:
         votes = store.votes(run=run_id)
     text = preference_jsonl(votes, with_meta=with_meta)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from afina.engine.demo_train import DemoOptions
+from afina.engine.demo.train import DemoOptions
 from afina.engine.errors import AfinaError
 from afina.engine.eval.examples import EvalExample, read_examples
 from afina.engine.eval.run import EvalOptions, evaluate

@@ -1,4 +1,4 @@
-"""`afina demo`: the whole path on the sample domain that ships with afina, offline.
+"""The demo's stages, in order, on the sample domain that ships with afina.
 
 Each stage is a function over a workspace; the UI draws progress: import, curate (rules
 accept what passes, since no person reviews a demo), index (the retrieval index of pairs and
@@ -17,10 +17,9 @@ from pathlib import Path
 from afina.engine.curation.clean import Pipeline
 from afina.engine.curation.curate_run import curate_store
 from afina.engine.curation.dataset_run import export_store, split_store
-from afina.engine.curation.dedupe import DedupeConfig
 from afina.engine.curation.extract_run import extract_to_store
-from afina.engine.demo_eval import demo_eval_units, evaluate_demo
-from afina.engine.demo_train import DemoOptions, train_and_follow
+from afina.engine.demo.evaluate import demo_eval_units, evaluate_demo
+from afina.engine.demo.train import DemoOptions, train_and_follow
 from afina.engine.errors import AfinaError
 from afina.engine.ingest.discover import Sniffer
 from afina.engine.ingest.run import Progress, import_candidates
@@ -96,6 +95,8 @@ def stage_curate(ws: Workspace, progress: Progress, opts: DemoOptions) -> StageR
     No person reviews the demo, so what passes the rules is accepted; in real use a person
     reviews in the Curate screen or with `afina pairs`.
     """
+    from afina.engine.curation.dedupe import DedupeConfig  # numpy: not at `afina demo --help`
+
     allow = (*ws.config.curate.pii_allow, *company_contacts())
     with ws.open_store() as store:
         extracted = extract_to_store(store, allow=allow, on_conversation=progress.on_bytes)
