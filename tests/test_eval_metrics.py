@@ -26,7 +26,8 @@ from afina.engine.eval.metrics import (
     token_f1,
     tokens,
 )
-from afina.engine.eval.report import build_report, render_json, render_markdown
+from afina.engine.eval.report import build_report
+from afina.engine.eval.report_render import render_json, render_markdown
 from afina.engine.eval.stats import bootstrap_ci, paired_bootstrap_diff, wilson_interval
 from afina.engine.plugins import list_plugins, load_plugin
 

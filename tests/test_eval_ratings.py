@@ -22,7 +22,8 @@ from afina.engine.eval.ratings import (
     ratings_table,
     win_probability,
 )
-from afina.engine.eval.report import build_report, render_markdown
+from afina.engine.eval.report import build_report
+from afina.engine.eval.report_render import render_markdown
 
 
 def vote(left: str, right: str, outcome: str, prompt: str = "q", tags=()) -> Vote:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from afina.engine.errors import NotFound, ParseError
-from afina.engine.eval.report import render_json, render_markdown
+from afina.engine.eval.report_render import render_json, render_markdown
 from afina.engine.workspace import Workspace
 
 REPORT_JSON = "report.json"
