@@ -11,7 +11,8 @@ import pytest
 from support import ROOT
 
 from afina.engine.eval.contract import Evaluator
-from afina.engine.eval.facts import canonical_number, fact_tokens, key_facts, match_facts
+from afina.engine.eval.fact_tokens import canonical_number, fact_tokens
+from afina.engine.eval.facts import key_facts, match_facts
 from afina.engine.eval.metrics import (
     answer_length,
     bleu,
