@@ -134,7 +134,8 @@ class _Generator:
 
 def generate(path: Path, items: int, seed: int = SEED) -> Dataset:
     """Write ``items`` pairs as JSON lines ``[id, rank, text]`` and return what was planted."""
-    from afina.engine.curation.dedupe import DedupeConfig, normalize_text, shingle_hashes
+    from afina.engine.curation.dedupe import DedupeConfig
+    from afina.engine.curation.minhash import normalize_text, shingle_hashes
 
     gen = _Generator(seed)
     rng = gen.rng
@@ -280,7 +281,8 @@ def _datasketch_objects(path: Path) -> tuple[dict[int, int], dict[str, object]]:
 
     from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-    from afina.engine.curation.dedupe import DedupeConfig, normalize_text
+    from afina.engine.curation.dedupe import DedupeConfig
+    from afina.engine.curation.minhash import normalize_text
 
     cfg = DedupeConfig()
     ids: list[int] = []

@@ -15,18 +15,15 @@ from afina.engine.curation.clean import (
     make_rule,
     rule_options,
 )
-from afina.engine.curation.clean_rules import (
+from afina.engine.curation.clean_rules import approx_tokens
+from afina.engine.curation.filter_rules import (
     Language,
     Length,
-    Normalize,
-    Placeholders,
     Templates,
     Trivial,
-    Urls,
-    approx_tokens,
     find_template_vars,
-    normalize_whitespace,
 )
+from afina.engine.curation.text_rules import Normalize, Placeholders, Urls, normalize_whitespace
 from afina.engine.errors import ConfigError
 from afina.engine.types import PairDraft
 

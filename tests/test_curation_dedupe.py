@@ -11,14 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from afina.engine.curation.dedupe import (
-    DedupeConfig,
-    DedupeError,
-    dedupe,
-    group_duplicates,
-    normalize_text,
-    shingle_hashes,
-)
+from afina.engine.curation.dedupe import DedupeConfig, DedupeError, dedupe, group_duplicates
+from afina.engine.curation.minhash import normalize_text, shingle_hashes
 
 ANSWER = (
     "O plano Lumiar 600 custa R$ 129,90 por mês, com instalação grátis e roteador Wi-Fi 6 "

@@ -27,12 +27,8 @@ from afina.engine.curation.pii import (
     select_detectors,
     unregister_detector,
 )
-from afina.engine.curation.pii_detectors import (
-    IPDetector,
-    cnpj_is_valid,
-    cpf_is_valid,
-    luhn_is_valid,
-)
+from afina.engine.curation.pii_contacts import IPDetector
+from afina.engine.curation.pii_identifiers import cnpj_is_valid, cpf_is_valid, luhn_is_valid
 from afina.engine.errors import AfinaError
 from afina.engine.types import PIIFinding
 

@@ -11,7 +11,8 @@ import pytest
 from support import ROOT
 
 from afina.engine.eval.contract import Evaluator
-from afina.engine.eval.facts import canonical_number, fact_tokens, key_facts, match_facts
+from afina.engine.eval.fact_tokens import canonical_number, fact_tokens
+from afina.engine.eval.facts import key_facts, match_facts
 from afina.engine.eval.metrics import (
     answer_length,
     bleu,
@@ -26,7 +27,8 @@ from afina.engine.eval.metrics import (
     token_f1,
     tokens,
 )
-from afina.engine.eval.report import build_report, render_json, render_markdown
+from afina.engine.eval.report import build_report
+from afina.engine.eval.report_render import render_json, render_markdown
 from afina.engine.eval.stats import bootstrap_ci, paired_bootstrap_diff, wilson_interval
 from afina.engine.plugins import list_plugins, load_plugin
 

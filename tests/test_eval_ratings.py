@@ -19,7 +19,8 @@ from afina.engine.eval.ratings import (
     ratings_table,
     win_probability,
 )
-from afina.engine.eval.report import build_report, render_markdown
+from afina.engine.eval.report import build_report
+from afina.engine.eval.report_render import render_markdown
 from afina.engine.store.votes import dump_votes, load_votes
 from afina.engine.types import Vote
 

@@ -7,20 +7,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from afina.engine.curation.clean import Pipeline
-from afina.engine.curation.clean_rules import (
+from afina.engine.curation.clean_rules import rule_spans
+from afina.engine.curation.filter_rules import (
     _CODE,  # the patterns the rule uses, to check its spans against
     _TEMPLATE,
     Language,
     Length,
-    Normalize,
-    Placeholders,
     Templates,
     Trivial,
-    Urls,
     find_template_vars,
-    rule_spans,
 )
 from afina.engine.curation.hit_spans import configured_rules, hit_spans
+from afina.engine.curation.text_rules import Normalize, Placeholders, Urls
 from afina.engine.types import PairDraft, RuleHit
 
 

@@ -11,9 +11,10 @@ from support import as_item, make_file, read_with
 
 from afina.engine.errors import ParseError
 from afina.engine.types import Conversation
-from afina.plugins.importers import tabular
+from afina.plugins.importers import table_rows
 from afina.plugins.importers.discord import DiscordCSVImporter
-from afina.plugins.importers.tabular import CSVImporter, JSONLImporter, parse_when
+from afina.plugins.importers.table_rows import parse_when
+from afina.plugins.importers.tabular import CSVImporter, JSONLImporter
 
 TABLE = (
     "conversation_id,speaker,text,timestamp\n"
@@ -103,7 +104,7 @@ def test_missing_columns_are_parse_errors(tmp_path):
 
 
 def test_oversized_field_is_a_skip_not_a_crash(tmp_path, monkeypatch):
-    monkeypatch.setattr(tabular, "FIELD_LIMIT", 1000)
+    monkeypatch.setattr(table_rows, "FIELD_LIMIT", 1000)
     text = 'speaker,text\nana,"never closed ' + "x" * 5000 + "\nbob,fine\n"
     r = read_with(CSVImporter, make_file(tmp_path, "big.csv", text))
     assert any("unreadable CSV row" in s.reason for s in r.skips)

@@ -21,7 +21,8 @@ from afina.engine.plugins import load_plugin
 from afina.engine.rag.chunk import Chunk, chunk_folder, doc_files, split_document
 from afina.engine.rag.contract import EXTENDS, INCREMENTAL, Entry, Retriever
 from afina.engine.rag.embed import EmbedderMissing, HashEmbedder, load_embedder
-from afina.engine.rag.index import GRAPH, META, VECTORS, IndexSettings, choose_kind
+from afina.engine.rag.index import IndexSettings, choose_kind
+from afina.engine.rag.index_files import GRAPH, META, VECTORS
 from afina.engine.rag.workspace_index import (
     build_workspace_index,
     index_info,

@@ -187,7 +187,8 @@ def test_failures_are_explained_with_what_to_try():
 
 def test_the_length_rule_counts_the_base_models_tokens(tokenizer):
     from afina.engine.curation.clean import Pipeline
-    from afina.engine.curation.clean_rules import Length, approx_tokens
+    from afina.engine.curation.clean_rules import approx_tokens
+    from afina.engine.curation.filter_rules import Length
     from afina.engine.models import token_counter
 
     count = token_counter(None)

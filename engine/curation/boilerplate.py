@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
-from afina.engine.curation.pii_detectors import fold
+from afina.engine.curation.pii_names import fold
 from afina.engine.types import PairDraft, RuleHit
 
 Result = tuple[PairDraft | None, list[RuleHit]]

@@ -1,8 +1,9 @@
 """The cleaning pipeline: configured rules run in order over pair drafts, with counts.
 
-The rules themselves live in :mod:`clean_rules`. Configuration maps a rule name to its
-options (``{"urls": {"mode": "replace"}, "language": {"allowed": ["pt", "en"]}}``, as it
-comes from afina.toml); ``enabled = false`` turns a rule off. Rules run in a fixed order,
+The rules themselves live in :mod:`text_rules` and :mod:`filter_rules`, their contract in
+:mod:`clean_rules`. Configuration maps a rule name to its options (``{"urls": {"mode":
+"replace"}, "language": {"allowed": ["pt", "en"]}}``, as it comes from afina.toml);
+``enabled = false`` turns a rule off. Rules run in a fixed order,
 cheap ones first, so language identification only sees pairs the others kept.
 """
 
@@ -13,22 +14,23 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from afina.engine.curation.clean_rules import (
-    ALL_RULES,
-    CountTokens,
-    Language,
-    Length,
-    Normalize,
-    Placeholders,
-    Rule,
-    Templates,
-    Trivial,
-    Urls,
-    approx_tokens,
-)
+from afina.engine.curation.boilerplate import Boilerplate
+from afina.engine.curation.clean_rules import CountTokens, Rule, approx_tokens
+from afina.engine.curation.filter_rules import Language, Length, Templates, Trivial
+from afina.engine.curation.text_rules import Normalize, Placeholders, Urls
 from afina.engine.errors import ConfigError
 from afina.engine.types import PairDraft, RuleHit
 
+ALL_RULES: tuple[type[Rule], ...] = (
+    Normalize,
+    Placeholders,
+    Urls,
+    Templates,
+    Boilerplate,  # before trivial, which drops an answer left as "Claro."
+    Trivial,
+    Length,
+    Language,
+)
 RULES: dict[str, type[Any]] = {cls.name: cls for cls in ALL_RULES}
 ENABLED = "enabled"
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 
 from afina.engine.curation.pii import PLACEHOLDER
-from afina.engine.curation.pii_detectors import email_detector, has_digits
+from afina.engine.curation.pii_contacts import email_detector
+from afina.engine.curation.pii_detectors import has_digits
 
 # A run of digits with the separators of documents and phone numbers, optionally behind a
 # short letter prefix (LF-101041, LP7835688, 123.456.789-00, (48) 99123-4567).

@@ -14,7 +14,7 @@ from typing import Any
 
 from afina.engine.curation.extract import ExtractOptions, Guess, extract_pairs, guess_assistant
 from afina.engine.curation.pii import Pseudonymizer, default_detectors
-from afina.engine.curation.pii_detectors import introduced_names, person_names
+from afina.engine.curation.pii_names import introduced_names, person_names
 from afina.engine.store import Store
 from afina.engine.store.pairs import pair_key
 from afina.engine.types import PairDraft, StoredTurn

@@ -16,23 +16,21 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from afina.engine.curation.pii_detectors import (
-    CardDetector,
-    Detector,
+from afina.engine.curation.pii_contacts import (
     IPDetector,
-    NameDetector,
     PhoneDetector,
-    RegexDetector,
-    SecretDetector,
     cep_detector,
+    email_detector,
+)
+from afina.engine.curation.pii_detectors import Detector, RegexDetector, normalize_value
+from afina.engine.curation.pii_identifiers import (
+    CardDetector,
+    SecretDetector,
     cnpj_detector,
     cpf_detector,
-    email_detector,
     entropy_detector,
-    introduced_names,
-    normalize_value,
-    person_names,
 )
+from afina.engine.curation.pii_names import NameDetector, introduced_names, person_names
 from afina.engine.errors import ConfigError
 from afina.engine.types import PIIFinding
 

@@ -193,7 +193,7 @@ def leakage_check(
         texts = [(f"train:{n}", m[-1]["content"]) for n, m in enumerate(read_messages(train), 1)]
         corpora.append(("train", texts))
     if index:
-        from afina.engine.rag.index import read_records
+        from afina.engine.rag.index_files import read_records
         from afina.engine.rag.workspace_index import index_folder
 
         records = read_records(index_folder(team.ws, team.index))

@@ -84,7 +84,7 @@ def _write(path: Path, text: str) -> None:
 def save(folder: Path, report: Mapping[str, Any], answers: Iterable[Mapping[str, Any]]) -> None:
     """Answers first and the JSON report last: a folder with report.json is complete."""
     # The report module brings numpy, which the CLI does not load at start-up.
-    from afina.engine.eval.report import render_json, render_markdown
+    from afina.engine.eval.report_render import render_json, render_markdown
 
     _write(
         folder / ANSWERS,

@@ -1,16 +1,7 @@
-"""A vector index on disk: FAISS over unit-length embeddings, with its entries beside it.
+"""Building a vector index: FAISS over unit-length embeddings, with its entries beside it.
 
-A built folder holds:
-
-- ``meta.json``: format, retriever and options, embedder name and dimension, entry count,
-  the index kind and why it was chosen, the sha256 of the entries' content, the created and
-  updated times, and what the last build did;
-- ``entries.jsonl``: one entry a line in vector order (key, sha256 of the embedded text,
-  source, text, passage, payload);
-- ``vectors.npy``: the (count, dim) float32 vectors, so a rebuild can keep the vectors of
-  entries whose key and text hash are unchanged and embed only the rest;
-- ``index.faiss``: the HNSW graph (a flat index is rebuilt from ``vectors.npy`` on load,
-  which is a copy, not worth a second file of the same bytes).
+The folder's files, how they are read and how they are written atomically are in
+:mod:`index_files`; a built index is opened and searched with :mod:`index_query`.
 
 The structure follows the size. Below ``hnsw_threshold`` entries (50,000 by default) it is
 ``IndexFlatIP``: exact, no training, and a scan of 50k x 384 floats takes a few milliseconds
@@ -21,19 +12,11 @@ them (about 0.3 ms for 100k). M=32, efConstruction=200, efSearch=128: on MiniLM 
 and the extra cost is small beside embedding (seconds of graph building against minutes of
 encoding; a fraction of a millisecond per query). IVF is not used: it needs training on the
 data, and retraining when the data drifts, which fights incremental rebuilds.
-
-Writes are atomic: a build fills a temporary sibling folder and swaps it in with two renames;
-a failure leaves the old index as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
-import os
-import secrets
-import shutil
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -41,24 +24,27 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from afina.engine.errors import AfinaError, NotFound, UsageError
-from afina.engine.rag.contract import BuildProgress, BuildReport, Entry, Hit, record_line
+from afina.engine.errors import AfinaError, UsageError
+from afina.engine.rag.contract import BuildProgress, BuildReport, Entry
 from afina.engine.rag.embed import Embedder
+from afina.engine.rag.index_files import (
+    FORMAT,
+    GRAPH,
+    META,
+    VECTORS,
+    content_sha256,
+    has_old,
+    meta_text,
+    read_meta,
+    read_records,
+    sweep,
+    write_file,
+    write_folder,
+)
 
-FORMAT = 1
-META = "meta.json"
-ENTRIES = "entries.jsonl"
-VECTORS = "vectors.npy"
-GRAPH = "index.faiss"
 FLAT = "flat"
 HNSW = "hnsw"
 KINDS = ("auto", FLAT, HNSW)
-
-
-class IndexDamaged(AfinaError):
-    """An index folder that cannot be read as one."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -93,44 +79,8 @@ def choose_kind(count: int, settings: IndexSettings) -> tuple[str, str]:
     )
 
 
-def content_sha256(records: Sequence[Mapping[str, Any]]) -> str:
-    """The sha256 of the entries' content (every field, in order): what the index was built
-    from. The same entries give the same hash whatever embedder or structure was used."""
-    h = hashlib.sha256()
-    for r in records:
-        h.update(record_line(r).encode("utf-8"))
-        h.update(b"\n")
-    return h.hexdigest()
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading a built folder
-
-
-def read_meta(folder: Path) -> dict[str, Any]:
-    recover(folder)
-    path = folder / META
-    if not path.is_file():
-        raise NotFound(f"no index at {folder}", "build one with `afina index build`")
-    try:
-        meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise IndexDamaged(f"{path}: unreadable index metadata: {e}") from e
-    if meta.get("format") != FORMAT:
-        raise IndexDamaged(
-            f"{folder}: index format {meta.get('format')!r}, this afina reads {FORMAT}",
-            "rebuild it with `afina index build`",
-        )
-    return meta
-
-
-def read_records(folder: Path) -> list[dict[str, Any]]:
-    with (folder / ENTRIES).open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 @dataclass
@@ -162,10 +112,6 @@ def _previous(folder: Path, embedder: Embedder) -> _Previous | None:
     return _Previous(folder, meta, records, vectors)
 
 
-# ---------------------------------------------------------------------------------------------
-# Building
-
-
 def build_index(
     entries: Sequence[Entry],
     folder: Path,
@@ -188,7 +134,7 @@ def build_index(
     folder = Path(folder)
     say = progress or (lambda stage, done, total: None)
     sweep(folder)
-    prev = _previous(folder, embedder) if folder.exists() or _has_old(folder) else None
+    prev = _previous(folder, embedder) if folder.exists() or has_old(folder) else None
 
     records = [e.record() for e in entries]
     if extend and prev is not None:
@@ -285,9 +231,9 @@ def build_index(
     if rewrite:
         if prev is not None:
             prev.vectors = None  # let go of the memory map before the old folder is removed
-        _write(folder, meta, records, vectors, graph)
+        write_folder(folder, meta, records, vectors, graph)
     else:
-        _write_file(folder / META, _meta_text(meta))
+        write_file(folder / META, meta_text(meta))
     seconds = round(time.perf_counter() - started, 3)
     return BuildReport(
         folder=str(folder),
@@ -378,197 +324,6 @@ def _graph(
         graph.add(vectors[start:])
     graph.hnsw.efSearch = settings.ef_search
     return graph
-
-
-def _write(
-    folder: Path, meta: dict[str, Any], records: list[dict[str, Any]], vectors: Any, graph: Any
-) -> None:
-    import numpy as np
-
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}-{secrets.token_hex(3)}")
-    tmp.mkdir()
-    try:
-        with (tmp / ENTRIES).open("w", encoding="utf-8") as f:
-            for r in records:
-                f.write(record_line(r) + "\n")
-        with (tmp / VECTORS).open("wb") as f:
-            np.save(f, vectors)
-        if graph is not None:
-            import faiss
-
-            faiss.write_index(graph, str(tmp / GRAPH))
-        (tmp / META).write_text(_meta_text(meta), encoding="utf-8")
-        for name in (ENTRIES, VECTORS, META, *((GRAPH,) if graph is not None else ())):
-            _fsync(tmp / name)
-        swap_in(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _meta_text(meta: Mapping[str, Any]) -> str:
-    return json.dumps(meta, ensure_ascii=False, indent=2)
-
-
-def _write_file(path: Path, text: str) -> None:
-    """Replace one file atomically: a temporary sibling, flushed, then renamed over it."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(3)}")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        _fsync(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def _fsync(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def swap_in(tmp: Path, folder: Path) -> None:
-    """Put the finished folder ``tmp`` where ``folder`` is: the old one is renamed aside, the
-    new one renamed in, then the old one removed. Between the two renames (microseconds) a
-    reader finds nothing at ``folder``; ``recover`` puts the old one back if a crash lands
-    there."""
-    old = None
-    if folder.exists():
-        old = folder.with_name(f".{folder.name}.old-{os.getpid()}-{secrets.token_hex(3)}")
-        os.rename(folder, old)
-    try:
-        os.rename(tmp, folder)
-    except BaseException:
-        if old is not None:
-            os.rename(old, folder)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _has_old(folder: Path) -> bool:
-    return folder.parent.is_dir() and any(folder.parent.glob(f".{folder.name}.old-*"))
-
-
-def sweep(folder: Path) -> None:
-    """Remove the temporary folders of builds of ``folder`` whose process is gone (killed in
-    the middle of a build)."""
-    if not folder.parent.is_dir():
-        return
-    for tmp in folder.parent.glob(f".{folder.name}.tmp-*"):
-        pid = tmp.name[len(folder.name) + 6 :].split("-")[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, owned by someone else
-    return True
-
-
-def recover(folder: Path) -> None:
-    """After a crash between the two renames of ``swap_in``: the old index back in place."""
-    if folder.exists() or not folder.parent.is_dir():
-        return
-    olds = sorted(folder.parent.glob(f".{folder.name}.old-*"), key=lambda p: p.stat().st_mtime)
-    if olds and (olds[-1] / META).is_file():
-        with contextlib.suppress(OSError):
-            os.rename(olds[-1], folder)
-
-
-# ---------------------------------------------------------------------------------------------
-# Querying
-
-
-class VectorIndex:
-    """A built index, loaded: its metadata, entries and FAISS index."""
-
-    def __init__(
-        self, folder: Path, meta: dict[str, Any], records: list[dict[str, Any]], faiss_index: Any
-    ) -> None:
-        self.folder = folder
-        self.meta = meta
-        self.records = records
-        self.faiss_index = faiss_index
-
-    @classmethod
-    def open(cls, folder: Path) -> VectorIndex:
-        import faiss
-        import numpy as np
-
-        folder = Path(folder)
-        meta = read_meta(folder)
-        index: Any
-        try:
-            records = read_records(folder)
-            kind = meta["index"]["kind"]
-            if kind == HNSW:
-                index = faiss.read_index(str(folder / GRAPH))
-                index.hnsw.efSearch = int(meta["index"]["hnsw"]["ef_search"])
-            else:
-                vectors = np.load(folder / VECTORS)
-                index = faiss.IndexFlatIP(int(meta["dim"]))
-                if len(vectors):
-                    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        except (OSError, ValueError, KeyError, RuntimeError) as e:
-            raise IndexDamaged(
-                f"{folder}: damaged index: {type(e).__name__}: {e}",
-                "rebuild it with `afina index build`",
-            ) from e
-        if index.ntotal != len(records):
-            raise IndexDamaged(
-                f"{folder}: the index holds {index.ntotal} vectors for {len(records)} entries",
-                "rebuild it with `afina index build`",
-            )
-        return cls(folder, meta, records, index)
-
-    def __len__(self) -> int:
-        return len(self.records)
-
-    def search(self, vectors: Any, k: int) -> list[list[tuple[int, float]]]:
-        """For each query vector, the ``k`` nearest entries as (row, score), best first."""
-        import numpy as np
-
-        if k < 1:
-            raise UsageError(f"k must be at least 1, got {k}")
-        q = np.ascontiguousarray(np.atleast_2d(vectors), dtype=np.float32)
-        if not len(self.records):
-            return [[] for _ in range(len(q))]
-        k = min(k, len(self.records))
-        hnsw = getattr(self.faiss_index, "hnsw", None)
-        if hnsw is not None and hnsw.efSearch < k:
-            hnsw.efSearch = k
-        scores, rows = self.faiss_index.search(q, k)
-        return [
-            [(int(r), float(s)) for r, s in zip(rr, ss, strict=True) if r >= 0]
-            for rr, ss in zip(rows, scores, strict=True)
-        ]
-
-    def hit(self, row: int, score: float) -> Hit:
-        r = self.records[row]
-        return Hit(r["key"], score, r["passage"], r["source"], r["payload"])
-
-    def query(self, embedder: Embedder, text: str, k: int = 5) -> list[Hit]:
-        if embedder.name != self.meta["embedder"]:
-            raise UsageError(
-                f"this index was built with the embedder {self.meta['embedder']!r}, "
-                f"not {embedder.name!r}",
-                "query it with the same embedder, or rebuild it",
-            )
-        vector = embedder.encode([text])
-        return [self.hit(row, score) for row, score in self.search(vector, k)[0]]
 
 
 def settings_from(options: Mapping[str, Any]) -> IndexSettings:

@@ -21,7 +21,7 @@ from afina.engine.errors import AfinaError, NotFound, UsageError
 from afina.engine.plugins import load_plugin
 from afina.engine.rag.chunk import Size, chunk_folder, doc_files
 from afina.engine.rag.contract import BuildProgress, BuildReport, Entry, Retriever
-from afina.engine.rag.index import META, content_sha256, read_meta
+from afina.engine.rag.index_files import META, content_sha256, read_meta
 from afina.engine.types import PairFilter
 from afina.engine.workspace import Workspace
 

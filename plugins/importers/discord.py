@@ -23,7 +23,7 @@ from afina.engine.ingest.inputs import InputFile, InputItem
 from afina.engine.ingest.jsonio import WHOLE_LIMIT, first_char, load_json
 from afina.engine.ingest.textio import TextStats, long_line_skips, repairs
 from afina.engine.types import Conversation, ImportItem, Turn
-from afina.plugins.importers.tabular import (
+from afina.plugins.importers.table_rows import (
     Tally,
     csv_rows,
     parse_when,

@@ -23,7 +23,7 @@ from afina.engine.ingest.inputs import InputItem, InputTree
 from afina.engine.ingest.jsonio import load_json
 from afina.engine.ingest.textio import TextStats
 from afina.engine.types import Conversation, ImportItem, Repair, Turn
-from afina.plugins.importers.tabular import Tally, safe_head
+from afina.plugins.importers.table_rows import Tally, safe_head
 
 # Listing files at the top of an export, with the kind of folder each describes.
 LISTINGS = {"channels.json": "#", "groups.json": "#", "mpims.json": "", "dms.json": ""}

@@ -7,87 +7,47 @@ conversation. The CSV importer also knows the Ubuntu Dialogue Corpus layout (a `
 of ``__eou__``/``__eot__``-separated utterances and the ground-truth response), where each
 row is a whole conversation.
 
-Both read the file as a stream. Grouping needs to know when a conversation has ended, so a
-file with a conversation column is read twice: a first pass notes the last row of each
-conversation (memory grows with the number of conversations, not rows), the second emits
-each conversation as soon as it and all that started before it are complete. A file whose
-conversations are contiguous never holds more than one conversation in memory.
-
-This module also holds the small helpers the other table-like importers share: counted
-skips (:class:`Tally`), CSV rows with bounded fields and timestamp parsing.
+Both read the file as a stream. The column mapping lives in :mod:`table_columns`, the
+grouping of rows into conversations in :mod:`table_grouping`, and the row reading the other
+table-like importers share (counted skips, bounded CSV records, timestamps) in
+:mod:`table_rows`.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import math
 import re
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from itertools import chain
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import STREAMS, Importer, as_file
 from afina.engine.ingest.inputs import InputFile, InputItem
 from afina.engine.ingest.jsonio import iter_jsonl
-from afina.engine.ingest.textio import (
-    TextStats,
-    head_text,
-    iter_lines,
-    long_line_skips,
-    repairs,
-)
+from afina.engine.ingest.textio import TextStats, long_line_skips, repairs
 from afina.engine.plugins import Option
-from afina.engine.types import Conversation, ImportItem, Role, Skip, Turn
-
-# A CSV field (and so a line) may grow to this size; past it the row is a Skip, not a crash
-# or a memory spike (an unclosed quote would otherwise swallow the rest of the file).
-FIELD_LIMIT = 16 * 1024**2
-
-TEXT_NAMES = ("text", "message", "content", "body", "utterance")
-SPEAKER_NAMES = ("speaker", "author", "from", "user", "name", "sender", "role")
-CONVERSATION_NAMES = (
-    "conversation", "conversation_id", "thread", "thread_id", "session", "dialog_id", "chat_id",
+from afina.engine.types import Conversation, ImportItem, Turn
+from afina.plugins.importers.table_columns import (
+    TEXT_NAMES,
+    Columns,
+    column_options,
+    find_name,
+    mapping_given,
+    resolve_columns,
+    scalar,
 )
-TIMESTAMP_NAMES = ("timestamp", "time", "date", "created_at")
-ROLE_NAMES = ("role",)
-
-ROLE_OF: dict[str, Role] = {
-    "user": "user", "human": "user", "customer": "user", "client": "user", "question": "user",
-    "assistant": "assistant", "gpt": "assistant", "bot": "assistant", "ai": "assistant",
-    "model": "assistant", "agent": "assistant", "answer": "assistant", "chatbot": "assistant",
-    "system": "system", "tool": "tool", "function": "tool",
-}
+from afina.plugins.importers.table_grouping import read_table, table_records
+from afina.plugins.importers.table_rows import Tally, csv_rows, safe_head
 
 # JSON objects with these keys belong to more specific importers (OpenAI messages, ShareGPT,
 # Alpaca, ChatGPT, Claude, Discord, Telegram).
 _OTHER_FORMAT_KEYS = frozenset({
     "messages", "conversations", "instruction", "mapping", "chat_messages", "guild", "chats",
-})
+})  # fmt: skip
 # Ubuntu Dialogue Corpus markers: end of utterance, end of turn (speaker change); v1 used __EOS__.
 _EOU = re.compile(r"\s*(?:__eou__|__EOS__)\s*")
 _EOT = re.compile(r"\s*__eot__\s*")
-
-
-def _column_options(extra: tuple[Option, ...] = ()) -> tuple[Option, ...]:
-    return (
-        Option("text", "str", "", "column/field with the message text (empty: text, message, "
-               "content, body or utterance)"),
-        Option("speaker", "str", "", "column/field with the speaker (empty: speaker, author, "
-               "from, user, name, sender or role)"),
-        Option("conversation", "str", "", "column/field that groups rows into conversations "
-               "(empty: conversation, conversation_id, thread, thread_id, session, dialog_id or "
-               "chat_id; none found: the whole file is one conversation)"),
-        Option("timestamp", "str", "", "column/field with the time (empty: timestamp, time, "
-               "date or created_at)"),
-        Option("role", "str", "", "column/field whose values are user/assistant/system "
-               "(empty: a column named role, if any)"),
-        *extra,
-    )
 
 
 class CSVImporter(Importer):
@@ -95,9 +55,13 @@ class CSVImporter(Importer):
     description: ClassVar[str] = "CSV/TSV with one message a row (columns mapped by name)"
     capabilities: ClassVar[frozenset[str]] = frozenset({STREAMS})
     extensions: ClassVar[tuple[str, ...]] = (".csv", ".tsv")
-    options: ClassVar[tuple[Option, ...]] = _column_options((
-        Option("delimiter", "str", "", "field separator, e.g. ',' ';' or '\\t' (empty: detected)"),
-    ))
+    options: ClassVar[tuple[Option, ...]] = column_options(
+        (
+            Option(
+                "delimiter", "str", "", "field separator, e.g. ',' ';' or '\\t' (empty: detected)"
+            ),
+        )
+    )
 
     def sniff(self, item: InputItem) -> float:
         if not isinstance(item, InputFile):
@@ -117,7 +81,7 @@ class CSVImporter(Importer):
         if len(names) < 2 and item.suffix not in self.extensions:
             return 0.0
         # Modest: a column called "text" says little; specific formats outbid this.
-        return 0.55 if _find(names, TEXT_NAMES) is not None else 0.0
+        return 0.55 if find_name(names, TEXT_NAMES) is not None else 0.0
 
     def read(self, item: InputItem, options: Mapping[str, Any]) -> Iterator[ImportItem]:
         file = as_file(item)
@@ -127,7 +91,7 @@ class CSVImporter(Importer):
         stats = TextStats()
         tally = Tally()
         header = _csv_header(file, delimiter)
-        if _is_ubuntu_layout(header) and not _mapping_given(options):
+        if _is_ubuntu_layout(header) and not mapping_given(options):
             yield from _ubuntu_rows(file, delimiter, header, stats, tally)
         else:
             cols = resolve_columns(header, options, "line 1")
@@ -135,7 +99,7 @@ class CSVImporter(Importer):
             def rows(s: TextStats, t: Tally | None) -> Iterator[tuple[str, object]]:
                 return _csv_records(file, delimiter, header, s, t)
 
-            yield from _read_table(rows, cols, stats, tally)
+            yield from read_table(rows, cols, stats, tally)
         yield from tally.skips()
         yield from long_line_skips(stats)
         yield from repairs(stats)
@@ -146,7 +110,7 @@ class JSONLImporter(Importer):
     description: ClassVar[str] = "JSON Lines with one message an object (fields mapped by name)"
     capabilities: ClassVar[frozenset[str]] = frozenset({STREAMS})
     extensions: ClassVar[tuple[str, ...]] = (".jsonl", ".ndjson")
-    options: ClassVar[tuple[Option, ...]] = _column_options()
+    options: ClassVar[tuple[Option, ...]] = column_options()
 
     def sniff(self, item: InputItem) -> float:
         if not isinstance(item, InputFile):
@@ -161,7 +125,7 @@ class JSONLImporter(Importer):
             return 0.0
         if not isinstance(first, dict) or _OTHER_FORMAT_KEYS & {str(k).lower() for k in first}:
             return 0.0
-        key = _find(list(first), TEXT_NAMES)
+        key = find_name(list(first), TEXT_NAMES)
         return 0.55 if key is not None and isinstance(first[key], str) else 0.0
 
     def read(self, item: InputItem, options: Mapping[str, Any]) -> Iterator[ImportItem]:
@@ -173,329 +137,10 @@ class JSONLImporter(Importer):
         def rows(s: TextStats, t: Tally | None) -> Iterator[tuple[str, object]]:
             return iter_jsonl(file, s)
 
-        yield from _read_table(rows, cols, stats, tally)
+        yield from read_table(rows, cols, stats, tally)
         yield from tally.skips()
         yield from long_line_skips(stats)
         yield from repairs(stats)
-
-
-# ---------------------------------------------------------------- shared helpers
-
-
-class Tally:
-    """Counted skips: one ``Skip`` per reason, at the place it first happened, with a count.
-
-    Join notices, empty rows and the like can number in the thousands; one line each would
-    drown the summary.
-    """
-
-    def __init__(self) -> None:
-        self._counts: dict[str, int] = {}
-        self._first: dict[str, str] = {}
-
-    def add(self, reason: str, place: str) -> None:
-        if reason not in self._counts:
-            self._counts[reason] = 0
-            self._first[reason] = place
-        self._counts[reason] += 1
-
-    def skips(self) -> Iterator[Skip]:
-        for reason, n in self._counts.items():
-            yield Skip(self._first[reason], reason, n)
-
-
-def safe_head(file: InputFile, n: int = 64 * 1024) -> str:
-    """The head as text for sniffing; '' when it cannot be read (a sniff must never raise)."""
-    try:
-        return head_text(file, n)
-    except Exception:  # a broken zip member, an I/O error: not ours, whatever it is
-        return ""
-
-
-def csv_rows(
-    file: InputFile, stats: TextStats, delimiter: str = ","
-) -> Iterator[tuple[int, list[str] | csv.Error]]:
-    """``(first line number, row)`` for each CSV record; a malformed record gives a csv.Error.
-
-    Lines are streamed (a quoted field may span lines); fields are capped at FIELD_LIMIT.
-    """
-    # The limit is process-wide; raising it from the 128 KiB default is harmless elsewhere.
-    csv.field_size_limit(FIELD_LIMIT)
-    lines = (line + "\n" for _, line in iter_lines(file, stats, max_chars=FIELD_LIMIT))
-    reader = csv.reader(lines, delimiter=delimiter)
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as e:
-            yield start, e
-            continue
-        yield start, row
-
-
-def parse_when(value: object) -> str | None:
-    """ISO 8601 text for a timestamp value, or None when it is not one we understand.
-
-    Numbers are unix times (seconds, or milliseconds when too large for seconds) in UTC.
-    Text is ISO 8601 (a trailing Z or a space separator accepted) or one of a few export
-    formats, e.g. DiscordChatExporter's "dd-MMM-yy hh:mm tt". Formats without an offset stay
-    naive (local time).
-    """
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return _from_unix(float(value))
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    if not text or len(text) > 64:
-        return None
-    if re.fullmatch(r"\d{9,16}(?:\.\d+)?", text):
-        return _from_unix(float(text))
-    iso = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
-    try:
-        return datetime.fromisoformat(iso).isoformat()
-    except ValueError:
-        pass
-    if not _DATEISH.search(text):  # strptime is slow: most non-dates (a bare time) stop here
-        return None
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text, fmt).isoformat()
-        except ValueError:
-            continue
-    return None
-
-
-# Every format below has a month name or a "d/d" or "d.d" date.
-_DATEISH = re.compile(r"[A-Za-z]{3}|\d[/.]\d")
-# Formats whose day/month order is unambiguous (month names, or the US 12-hour clock).
-_DATE_FORMATS = (
-    "%d-%b-%y %I:%M %p",
-    "%d-%b-%y %H:%M",
-    "%d-%b-%Y %I:%M %p",
-    "%d-%b-%Y %H:%M",
-    "%d %b %Y %H:%M",
-    "%d %b %Y %H:%M:%S",
-    "%b %d, %Y %I:%M %p",
-    "%m/%d/%Y %I:%M %p",
-    "%m/%d/%Y %I:%M:%S %p",
-    "%Y/%m/%d %H:%M",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y.%m.%d %H:%M",
-    "%Y.%m.%d %H:%M:%S",
-)
-
-
-def _from_unix(seconds: float) -> str | None:
-    if not math.isfinite(seconds):
-        return None
-    if seconds > 1e14:  # microseconds
-        seconds /= 1e6
-    elif seconds > 1e11:  # milliseconds
-        seconds /= 1e3
-    if not 0 <= seconds < 4102444800:  # 1970 .. 2100: anything else is not a time
-        return None
-    return datetime.fromtimestamp(seconds, tz=timezone.utc).isoformat()
-
-
-def _find(names: Iterable[str], wanted: Sequence[str], exclude: Iterable[str] = ()) -> str | None:
-    """The first name (case-insensitively) in ``wanted`` order that ``names`` has."""
-    skip = set(exclude)
-    by_lower: dict[str, str] = {}
-    for n in names:
-        if n not in skip:
-            by_lower.setdefault(str(n).strip().lower(), n)
-    for w in wanted:
-        if w in by_lower:
-            return by_lower[w]
-    return None
-
-
-# ---------------------------------------------------------------- column mapping
-
-
-@dataclass(frozen=True)
-class Columns:
-    """Which column (CSV) or field (JSONL) holds what; None where the table has none."""
-
-    text: str
-    speaker: str | None = None
-    conversation: str | None = None
-    timestamp: str | None = None
-    role: str | None = None
-
-
-def _mapping_given(options: Mapping[str, Any]) -> bool:
-    return any(options.get(k) for k in ("text", "speaker", "conversation", "timestamp", "role"))
-
-
-def resolve_columns(names: Sequence[str], options: Mapping[str, Any], place: str) -> Columns:
-    """Columns from the options, else by common names. No text column is a ParseError."""
-    known = ", ".join(repr(n) for n in names[:20]) or "none"
-
-    def pick(option: str, wanted: Sequence[str], taken: Iterable[str]) -> str | None:
-        given = str(options.get(option) or "")
-        if not given:
-            return _find(names, wanted, taken)
-        if given in names:
-            return given
-        found = _find(names, (given.lower(),))
-        if found is None and "." not in given:
-            raise ParseError(place, f"no column {given!r} for option {option}; columns: {known}")
-        return found or given  # a dotted path into JSON objects is looked up per record
-
-    text = pick("text", TEXT_NAMES, ())
-    if text is None:
-        raise ParseError(
-            place, f"no text column (text, message, content, body, utterance); columns: {known}; "
-            "name it with the option text=<column>",
-        )
-    conversation = pick("conversation", CONVERSATION_NAMES, (text,))
-    taken = [c for c in (text, conversation) if c]
-    speaker = pick("speaker", SPEAKER_NAMES, taken)
-    timestamp = pick("timestamp", TIMESTAMP_NAMES, [*taken, *(c for c in (speaker,) if c)])
-    role = pick("role", ROLE_NAMES, (text,))
-    return Columns(text, speaker, conversation, timestamp, role)
-
-
-def _value(record: Mapping[str, object], name: str | None) -> object:
-    """A field's value; a dotted name walks into nested JSON objects."""
-    if name is None:
-        return None
-    if name in record:
-        return record[name]
-    if "." not in name:
-        return None
-    value: object = record
-    for part in name.split("."):
-        if not isinstance(value, Mapping) or part not in value:
-            return None
-        value = value[part]
-    return value
-
-
-def _scalar(value: object) -> str:
-    """Text for an id or name cell: numbers as written, anything structured as empty."""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool) or value is None:
-        return ""
-    if isinstance(value, int | float):
-        return format(value, "g") if isinstance(value, float) else str(value)
-    return ""
-
-
-def _build_turn(
-    record: Mapping[str, object], cols: Columns, place: str, tally: Tally
-) -> Turn | None:
-    text = _value(record, cols.text)
-    if isinstance(text, int | float) and not isinstance(text, bool):
-        text = str(text)
-    if not isinstance(text, str):
-        tally.add("text missing or not a string", place)
-        return None
-    if not text.strip():
-        tally.add("empty text", place)
-        return None
-    speaker = _scalar(_value(record, cols.speaker))
-    role = ROLE_OF.get(_scalar(_value(record, cols.role)).lower()) if cols.role else None
-    timestamp = None
-    if cols.timestamp:
-        raw = _value(record, cols.timestamp)
-        timestamp = parse_when(raw)
-        if timestamp is None and _scalar(raw):
-            tally.add("time not understood, turn kept without it", place)
-    return Turn(speaker=speaker or (role or ""), text=text, place=place, role=role,
-                timestamp=timestamp)
-
-
-# ---------------------------------------------------------------- grouping
-
-# Rows as ``(place, record or error)``; called once per pass, the tally only on the last.
-RowsFn = Callable[[TextStats, Tally | None], Iterator[tuple[str, object]]]
-
-
-def _read_table(
-    rows: RowsFn, cols: Columns, stats: TextStats, tally: Tally
-) -> Iterator[ImportItem]:
-    """Conversations from ``(place, record or error)`` rows; ``rows`` can be read again."""
-    if cols.conversation is None:
-        yield from _single_conversation(rows(stats, tally), cols, tally)
-    else:
-        yield from _grouped(rows, cols.conversation, cols, stats, tally)
-
-
-def _records(
-    rows: Iterable[tuple[str, object]], tally: Tally | None
-) -> Iterator[tuple[str, Mapping[str, object]]]:
-    """The rows that are records; the others are tallied (when a tally is given)."""
-    for place, record in rows:
-        if isinstance(record, Mapping):
-            yield place, record
-        elif tally is not None:
-            tally.add(_problem(record), place)
-
-
-def _problem(record: object) -> str:
-    if isinstance(record, ParseError):
-        return "invalid JSON line"
-    if isinstance(record, csv.Error):
-        return f"unreadable CSV row ({record})"
-    return "not a JSON object"
-
-
-def _single_conversation(
-    rows: Iterable[tuple[str, object]], cols: Columns, tally: Tally
-) -> Iterator[ImportItem]:
-    """The whole file as one conversation, its turns streamed (memory stays flat)."""
-    turns = (
-        t for place, record in _records(rows, tally)
-        if (t := _build_turn(record, cols, place, tally)) is not None
-    )
-    first = next(turns, None)
-    if first is not None:
-        yield Conversation(key="", title=None, place=first.place, turns=chain([first], turns))
-        for _ in turns:  # a consumer that stopped early still gets the counts right
-            pass
-
-
-def _grouped(
-    rows: RowsFn, column: str, cols: Columns, stats: TextStats, tally: Tally
-) -> Iterator[ImportItem]:
-    last: dict[str, int] = {}
-    for index, (_, record) in enumerate(_records(rows(TextStats(), None), None)):
-        last[_scalar(_value(record, column))] = index
-
-    buffers: dict[str, list[Turn]] = {}
-    first_place: dict[str, str] = {}
-    order: deque[str] = deque()
-    complete: set[str] = set()
-    for index, (place, record) in enumerate(_records(rows(stats, tally), tally)):
-        cid = _scalar(_value(record, column))
-        if cid not in first_place:
-            first_place[cid] = place
-            buffers[cid] = []
-            order.append(cid)
-        turn = _build_turn(record, cols, place, tally)
-        if turn is not None and cid in buffers:
-            buffers[cid].append(turn)
-        if last.get(cid) == index:
-            complete.add(cid)
-        while order and order[0] in complete:
-            yield from _emit(order.popleft(), buffers, first_place)
-    while order:  # the file changed between the passes: flush what is left
-        yield from _emit(order.popleft(), buffers, first_place)
-
-
-def _emit(
-    cid: str, buffers: dict[str, list[Turn]], first_place: dict[str, str]
-) -> Iterator[ImportItem]:
-    turns = buffers.pop(cid, [])
-    if turns:
-        yield Conversation(key=cid, title=None, place=first_place[cid], turns=turns)
 
 
 # ---------------------------------------------------------------- CSV
@@ -553,7 +198,10 @@ def _csv_header(file: InputFile, delimiter: str) -> list[str]:
 
 
 def _csv_records(
-    file: InputFile, delimiter: str, header: Sequence[str], stats: TextStats,
+    file: InputFile,
+    delimiter: str,
+    header: Sequence[str],
+    stats: TextStats,
     tally: Tally | None = None,
 ) -> Iterator[tuple[str, object]]:
     rows = csv_rows(file, stats, delimiter)
@@ -566,8 +214,9 @@ def _csv_records(
                 continue
             if len(row) > len(header) and tally is not None:
                 # Often an unquoted delimiter inside the text: say so rather than lose it quietly.
-                tally.add("row has more fields than the header (extra fields left out)",
-                          f"line {lineno}")
+                tally.add(
+                    "row has more fields than the header (extra fields left out)", f"line {lineno}"
+                )
             yield f"line {lineno}", dict(zip(header, row, strict=False))
         else:
             yield f"line {lineno}", row
@@ -584,21 +233,26 @@ def _is_ubuntu_layout(names: Sequence[str]) -> bool:
 def _ubuntu_rows(
     file: InputFile, delimiter: str, header: Sequence[str], stats: TextStats, tally: Tally
 ) -> Iterator[ImportItem]:
-    context = _find(header, ("context",)) or "Context"
-    response = _find(header, ("ground truth utterance", "utterance")) or "Utterance"
-    label = _find(header, ("label",))
-    for place, record in _records(_csv_records(file, delimiter, header, stats, tally), tally):
+    context = find_name(header, ("context",)) or "Context"
+    response = find_name(header, ("ground truth utterance", "utterance")) or "Utterance"
+    label = find_name(header, ("label",))
+    for place, record in table_records(_csv_records(file, delimiter, header, stats, tally), tally):
         turns = _ubuntu_turns(place, record, context, response, label, tally)
         if turns:
-            yield Conversation(key="", title=None, place=place, turns=turns,
-                               meta={"layout": "ubuntu-dialogue"})
+            yield Conversation(
+                key="", title=None, place=place, turns=turns, meta={"layout": "ubuntu-dialogue"}
+            )
         else:
             tally.add("row without a context", place)
 
 
 def _ubuntu_turns(
-    place: str, record: Mapping[str, object], context: str, response: str,
-    label: str | None, tally: Tally,
+    place: str,
+    record: Mapping[str, object],
+    context: str,
+    response: str,
+    label: str | None,
+    tally: Tally,
 ) -> list[Turn]:
     raw = record.get(context)
     if not isinstance(raw, str):
@@ -608,7 +262,7 @@ def _ubuntu_turns(
     texts = [_join_utterances(b) for b in blocks]
     texts = [t for t in texts if t]
     answer = _join_utterances(str(record.get(response) or ""))
-    if answer and label and _scalar(record.get(label)) == "0":
+    if answer and label and scalar(record.get(label)) == "0":
         # Training rows with label 0 pair the context with a random wrong answer.
         tally.add("response labelled 0 (a wrong answer) left out", place)
         answer = ""
@@ -633,7 +287,7 @@ def _join_utterances(block: str) -> str:
 def _jsonl_columns(file: InputFile, options: Mapping[str, Any]) -> Columns:
     """Columns resolved from the first JSON object that has the text field."""
     fallback: tuple[str, list[str]] | None = None
-    records = _records(iter_jsonl(file, TextStats()), None)
+    records = table_records(iter_jsonl(file, TextStats()), None)
     for seen, (place, record) in enumerate(records):
         names = [str(k) for k in record]
         try:

@@ -27,7 +27,7 @@ from afina.engine.ingest.inputs import InputFile, InputItem
 from afina.engine.ingest.textio import TextStats, iter_lines, long_line_skips, repairs
 from afina.engine.plugins import Option
 from afina.engine.types import Conversation, ImportItem, Turn
-from afina.plugins.importers.tabular import (
+from afina.plugins.importers.table_rows import (
     Tally,
     parse_when,
     safe_head,

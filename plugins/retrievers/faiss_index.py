@@ -18,7 +18,8 @@ from afina.engine.rag.contract import (
     Retriever,
 )
 from afina.engine.rag.embed import DEFAULT_EMBEDDER, Embedder, load_embedder
-from afina.engine.rag.index import KINDS, VectorIndex, build_index, settings_from
+from afina.engine.rag.index import KINDS, build_index, settings_from
+from afina.engine.rag.index_query import VectorIndex
 
 FAISS_OPTIONS: tuple[Option, ...] = (
     Option(
