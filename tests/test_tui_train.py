@@ -21,9 +21,9 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from afina.engine.config import TrainSettings
 from afina.engine.errors import UsageError
+from afina.engine.launch.pidfile import PID_FILE
 from afina.engine.training import jobs
 from afina.engine.training.checkpoints import CHECKPOINTS, MARKER
-from afina.engine.training.runner import PID_FILE
 from afina.engine.training.spec import RunSpec
 from afina.engine.workspace import Workspace, init_workspace
 from afina.tui.app import AfinaApp
@@ -117,7 +117,6 @@ def write_run(
     spec = RunSpec(
         id=run_id,
         created="2025-01-01T10:00:00+00:00",
-        workspace=str(ws.root),
         settings=TrainSettings(),
         method_options={"r": 8},
         examples=40,
