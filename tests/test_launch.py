@@ -12,10 +12,9 @@ from training_support import quick_settings, wait_for_end
 
 from afina.engine.config import TrainSettings
 from afina.engine.errors import UsageError
-from afina.engine.launch import get_launcher, launcher_for, launcher_names
 from afina.engine.launch.accelerate_launch import AccelerateLauncher
 from afina.engine.launch.local import LocalLauncher
-from afina.engine.launch.registry import LAUNCH_FILE
+from afina.engine.launch.registry import LAUNCH_FILE, get_launcher, launcher_for, launcher_names
 from afina.engine.training import jobs
 from afina.engine.training.events import read_events
 from afina.engine.training.spec import SPEC_FILE, RunSpec, read_spec

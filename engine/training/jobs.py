@@ -20,9 +20,13 @@ from typing import Any
 
 from afina.engine.config import TrainSettings
 from afina.engine.errors import NotFound, UsageError
-from afina.engine.launch import get_launcher, launcher_for
 from afina.engine.launch.local import LOG_FILE as LOG_FILE  # the runner's output
-from afina.engine.launch.registry import record_launcher, recorded_launcher
+from afina.engine.launch.registry import (
+    get_launcher,
+    launcher_for,
+    record_launcher,
+    recorded_launcher,
+)
 from afina.engine.training import checkpoints
 from afina.engine.training.contract import SEQ_CLASSIFICATION
 from afina.engine.training.events import read_events
