@@ -319,7 +319,6 @@ def trainer_d(base: str, data: Path, steps: int, work: Path, callbacks: list[Any
     spec = RunSpec(
         id="bench",
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        workspace=str(work),
         settings=TrainSettings(
             base_model=base,
             max_steps=steps,

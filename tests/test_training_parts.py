@@ -167,7 +167,7 @@ def test_auto_settings_follow_the_hardware():
 def test_a_spec_round_trips_and_overrides_are_typed(tmp_path):
     settings = apply_overrides(TrainSettings(), ["learning_rate=1e-3", "max-steps=7", "method=ia3"])
     assert (settings.learning_rate, settings.max_steps, settings.method) == (1e-3, 7, "ia3")
-    spec = RunSpec("r1", "2026-01-01T00:00:00", str(tmp_path), settings, {"r": 4}, examples=9)
+    spec = RunSpec("r1", "2026-01-01T00:00:00", settings, {"r": 4}, examples=9)
     (tmp_path / "spec.toml").write_text(spec.to_toml())
     assert read_spec(tmp_path) == spec
     with pytest.raises(UsageError, match="must be a whole number"):

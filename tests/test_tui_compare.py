@@ -110,7 +110,7 @@ def write_finished_run(ws: Workspace, run_id: str) -> None:
     the fake assistants load none)."""
     run_dir = jobs.runs_dir(ws) / run_id
     run_dir.mkdir(parents=True)
-    spec = RunSpec(run_id, "2025-01-01T10:00:00+00:00", str(ws.root), TrainSettings(), examples=4)
+    spec = RunSpec(run_id, "2025-01-01T10:00:00+00:00", TrainSettings(), examples=4)
     (run_dir / "spec.toml").write_text(spec.to_toml(), encoding="utf-8")
     events = [
         {"type": "started", "time": 1.0, "pid": 1, "resume": False},

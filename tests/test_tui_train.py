@@ -21,9 +21,9 @@ from textual.worker import WorkerCancelled, WorkerFailed
 
 from afina.engine.config import TrainSettings
 from afina.engine.errors import UsageError
+from afina.engine.launch.pidfile import PID_FILE
 from afina.engine.training import jobs
 from afina.engine.training.checkpoints import CHECKPOINTS, MARKER
-from afina.engine.training.runner import PID_FILE
 from afina.engine.training.spec import RunSpec
 from afina.engine.workspace import Workspace, init_workspace
 from afina.tui.app import AfinaApp
@@ -117,7 +117,6 @@ def write_run(
     spec = RunSpec(
         id=run_id,
         created="2025-01-01T10:00:00+00:00",
-        workspace=str(ws.root),
         settings=TrainSettings(),
         method_options={"r": 8},
         examples=40,
@@ -298,7 +297,7 @@ async def test_form_draws_the_lora_options_and_launches_with_them(
     def create_run(ws_: Workspace, settings: TrainSettings, options: Any, **kw: Any) -> Any:
         calls.append((settings, options))
         run_dir = write_run(ws_, "20250102-000000-dddd", [])
-        return run_dir, replace(RunSpec("20250102-000000-dddd", "", "", settings), examples=7)
+        return run_dir, replace(RunSpec("20250102-000000-dddd", "", settings), examples=7)
 
     monkeypatch.setattr(jobs, "create_run", create_run)
     monkeypatch.setattr(jobs, "start", lambda run_dir, resume=False: 4242)
@@ -371,7 +370,7 @@ async def test_preflight_shows_what_it_measured(
         "template": {"answer_end_tokens": ["<|im_end|>"], "generation_stops_on": [], "ok": False},
     }
     monkeypatch.setattr(
-        jobs, "create_run", lambda ws_, s, o, root=None: (root, RunSpec("x", "", "", s))
+        jobs, "create_run", lambda ws_, s, o, root=None: (root, RunSpec("x", "", s))
     )
     monkeypatch.setattr(train_screen, "measure_apart", lambda run_dir, cancelled: report)
     app = AfinaApp(ws)

@@ -208,13 +208,10 @@ class _Scorer:
 
 
 def data_path(spec: RunSpec, run_dir: Path, raw: str) -> Path:
-    """The labelled file: absolute, or relative to the run folder (a copy made with the run)
-    when it is there, else to the workspace."""
+    """The labelled file: absolute, or relative to the run folder (where the run was made
+    with a copy of it)."""
     path = Path(raw).expanduser()
-    if path.is_absolute():
-        return path
-    in_run = run_dir / path
-    return in_run if in_run.is_file() else Path(spec.workspace) / path
+    return path if path.is_absolute() else run_dir / path
 
 
 def run_classification(

@@ -1,17 +1,16 @@
 """Training runs as jobs: create a run folder, start its runner detached, and read its state.
 
 A run's state comes from its events and whether its runner process is alive, so any process
-(the CLI, the TUI, a laptop over SSH) sees the same thing without a server.
+(the CLI, the TUI, a laptop over SSH) sees the same thing without a server. Where the runner
+executes, and how it is found alive or stopped, is its launcher's business
+(``afina.engine.launch``); this module never asks which launcher it has.
 """
 
 from __future__ import annotations
 
-import os
+import dataclasses
 import secrets
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -21,16 +20,22 @@ from typing import Any
 
 from afina.engine.config import TrainSettings
 from afina.engine.errors import NotFound, UsageError
+from afina.engine.launch.local import LOG_FILE as LOG_FILE  # the runner's output
+from afina.engine.launch.registry import (
+    get_launcher,
+    launcher_for,
+    record_launcher,
+    recorded_launcher,
+)
 from afina.engine.training import checkpoints
 from afina.engine.training.contract import SEQ_CLASSIFICATION
-from afina.engine.training.events import read_events, read_from
-from afina.engine.training.runner import PID_FILE, write_pid
+from afina.engine.training.events import read_events
 from afina.engine.training.spec import SPEC_FILE, RunSpec, read_spec
 from afina.engine.training.trace import RunTrace, TraceBuilder
 from afina.engine.workspace import Workspace
 
-RUNNER_MODULE = "afina.engine.training.runner"
-LOG_FILE = "runner.log"
+# A replay_data value with one of these endings means a file, never a Hugging Face dataset id.
+_DATA_SUFFIXES = (".jsonl", ".json")
 
 
 def runs_dir(ws: Workspace) -> Path:
@@ -49,8 +54,10 @@ def create_run(
     root: Path | None = None,
 ) -> tuple[Path, RunSpec]:
     """A run folder with its spec and its data: the workspace's accepted pairs per split,
-    scrubbed, exported as messages JSONL (a run never reads the store again). ``root``: where
-    to put it instead of runs/ (a dry run's scratch folder)."""
+    scrubbed, exported as messages JSONL (a run never reads the store again), and a copy of
+    every other file the run reads (replay data, a launcher's config), named in the spec
+    relative to the run folder so the folder can move. ``root``: where to put it instead of
+    runs/ (a dry run's scratch folder)."""
     from afina.engine.plugins import load_plugin
 
     options = dict(ws.config.train.options.get(settings.method, {}))
@@ -58,6 +65,7 @@ def create_run(
     # Resolved (typed, defaults filled in) before any work, so a typo fails at once and the
     # spec records every option the run used.
     options = load_plugin("trainer", settings.method).resolve_options(options)
+    launcher = get_launcher(settings.launcher)
     run_id = new_run_id()
     run_dir = (root or runs_dir(ws)) / run_id
     data = run_dir / "data"
@@ -78,13 +86,14 @@ def create_run(
                     settings.retrieval_index,
                     settings.seed,
                 )
+        settings = _carry_replay(ws, settings, data)
+        settings = launcher.carry(settings, ws.root, run_dir)
     except BaseException:
         shutil.rmtree(run_dir, ignore_errors=True)  # no half-made run folders
         raise
     spec = RunSpec(
         id=run_id,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        workspace=str(ws.root),
         settings=settings,
         method_options=options,
         examples=examples,
@@ -137,34 +146,34 @@ def _copy_labelled(ws: Workspace, options: dict[str, Any], data: Path) -> int:
         return sum(1 for line in f if line.strip())
 
 
-def start(run_dir: Path, resume: bool = False) -> int:
-    """Start the runner detached (its own session), its output in runner.log; returns its pid."""
-    spec = read_spec(run_dir)
-    s = spec.settings
-    if s.launcher == "accelerate":
-        cmd = [sys.executable, "-m", "accelerate.commands.launch"]
-        if s.accelerate_config:
-            cmd += ["--config_file", str(Path(spec.workspace, s.accelerate_config))]
-        cmd += ["-m", RUNNER_MODULE, str(run_dir)]
-    elif s.launcher == "local":
-        cmd = [sys.executable, "-m", RUNNER_MODULE, str(run_dir)]
-    else:
-        raise UsageError(f"train.launcher must be 'local' or 'accelerate', got {s.launcher!r}")
-    if resume:
-        cmd.append("--resume")
-    env = dict(os.environ, PYTHONUNBUFFERED="1", TOKENIZERS_PARALLELISM="false")
-    with (run_dir / LOG_FILE).open("ab") as out:
-        proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            env=env,
-            cwd=spec.workspace,
+def _carry_replay(ws: Workspace, settings: TrainSettings, data: Path) -> TrainSettings:
+    """A replay file, copied into the run as data/replay.<ext>; a dataset id stays an id."""
+    raw = settings.replay_data
+    if not raw:
+        return settings
+    src = Path(raw).expanduser()
+    src = src if src.is_absolute() else ws.root / src
+    if src.is_file():
+        data.mkdir(parents=True, exist_ok=True)
+        # A fixed name: the file's own could be one of the exported splits'.
+        dest = data / ("replay" + (src.suffix or ".jsonl"))
+        shutil.copyfile(src, dest)
+        return dataclasses.replace(settings, replay_data=dest.relative_to(data.parent).as_posix())
+    if settings.replay_fraction and (Path(raw).is_absolute() or src.suffix in _DATA_SUFFIXES):
+        raise UsageError(
+            f"train.replay_data = {raw!r}: no such file",
+            "a messages or Alpaca JSONL file relative to the workspace, or a dataset id",
         )
-    write_pid(run_dir, proc.pid)
-    return proc.pid
+    return settings
+
+
+def start(run_dir: Path, resume: bool = False) -> int | str:
+    """Start the runner detached with the run's launcher (a resume: the one that started it);
+    returns its handle (a pid)."""
+    name = (recorded_launcher(run_dir) if resume else None) or read_spec(run_dir).settings.launcher
+    launcher = get_launcher(name)
+    record_launcher(run_dir, launcher)
+    return launcher.start(run_dir, resume)
 
 
 @dataclass(frozen=True)
@@ -189,19 +198,7 @@ class RunStatus:
 
 def runner_pid(run_dir: Path) -> int | None:
     """The runner's pid if that process is alive and is this run's runner."""
-    try:
-        pid = int((run_dir / PID_FILE).read_text().strip())
-    except (OSError, ValueError):
-        return None
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    if stat.rsplit(")", 1)[-1].split()[0] == "Z":
-        return None  # a zombie has finished; its parent has not collected it yet
-    # An empty command line: the process is between fork and exec, a moment after start.
-    return pid if not cmdline or str(run_dir.name).encode() in cmdline else None
+    return launcher_for(run_dir).alive(run_dir)
 
 
 def status(run_dir: Path) -> RunStatus:
@@ -236,11 +233,12 @@ def tail(
     """Read the run's events as they are written and ``post`` its trace whenever it changes,
     until its runner has ended or ``cancelled()`` says to stop. Runs in a worker thread."""
     builder = TraceBuilder(read_spec(run_dir))
+    launcher = launcher_for(run_dir)
     offset, last = 0, None
     while not cancelled():
         # The runner's life first, then its events: a runner found gone has written them all.
-        pid = runner_pid(run_dir)
-        events, offset = read_from(run_dir, offset)
+        pid = launcher.alive(run_dir)
+        events, offset = launcher.follow(run_dir, offset)
         builder.feed(events)
         trace = builder.snapshot(pid, len(checkpoints.complete(run_dir)))
         if trace != last:
@@ -279,22 +277,13 @@ def find_run(ws: Workspace, run_id: str | None) -> Path:
 
 
 def stop(run_dir: Path, wait: float = 60.0, force: bool = False) -> str:
-    """Ask the runner to save and stop; with ``force`` (or after ``wait`` seconds) kill it."""
-    pid = runner_pid(run_dir)
-    if pid is None:
-        return status(run_dir).state
-    pgid = os.getpgid(pid)
-    os.killpg(pgid, signal.SIGKILL if force else signal.SIGTERM)
-    deadline = time.time() + wait
-    while runner_pid(run_dir) and time.time() < deadline:
-        time.sleep(0.2)
-    if runner_pid(run_dir):
-        os.killpg(pgid, signal.SIGKILL)
-        time.sleep(0.2)
+    """Ask the runner to save and stop; with ``force`` (or after ``wait`` seconds) kill it.
+    Returns the run's state after."""
+    launcher_for(run_dir).stop(run_dir, wait, force)
     return status(run_dir).state
 
 
-def resume(run_dir: Path) -> int:
+def resume(run_dir: Path) -> int | str:
     st = status(run_dir)
     if st.state in ("running", "starting"):
         raise UsageError(f"run {st.id} is still running (pid {st.pid})", "`afina jobs attach`")

@@ -83,7 +83,7 @@ def setup(spec: RunSpec, run_dir: Path, say: Callable[[str], None] | None = None
     tokenizer = load_tokenizer(s.base_model)
     train_msgs = read_messages(run_dir / spec.train_file)
     if s.replay_data and s.replay_fraction:
-        replay = load_replay(s.replay_data, Path(spec.workspace))
+        replay = load_replay(s.replay_data, run_dir)
         train_msgs = mix_replay(train_msgs, replay, s.replay_fraction, s.seed)
     train, train_report = encode_all(tokenizer, train_msgs, s.max_length)
     if not train:

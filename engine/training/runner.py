@@ -1,9 +1,11 @@
 """The training process: ``python -m afina.engine.training.runner runs/<id> [--resume]``.
 
-Started detached by ``afina train``; it outlives the terminal, the TUI and the SSH link. It
-reads only the run folder's spec and data, and tells the world what it does through
-``events.jsonl``. Every way it can end is an event: finished, stopped, or failed with what
-happened and what to try; the last good checkpoint stays.
+Started detached by a launcher (``afina.engine.launch``), with the run folder as its working
+folder; it outlives the terminal, the TUI and the SSH link. It reads only the run folder's spec
+and data (relative paths are the run folder's, so the folder can move to another machine),
+and tells the world what it does through ``events.jsonl``. Every way it can end is an event:
+finished, stopped, or failed with what happened and what to try; the last good checkpoint
+stays.
 """
 
 from __future__ import annotations
@@ -20,23 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from afina.engine.errors import AfinaError
+from afina.engine.launch.pidfile import write_pid
 from afina.engine.training.events import EventLog, Heartbeat
 from afina.engine.training.spec import read_spec
 
-PID_FILE = "runner.pid"
 METRICS_FILE = "metrics.json"
 
 
 def _rank() -> int:
     return int(os.environ.get("RANK", os.environ.get("LOCAL_RANK", "0")) or 0)
-
-
-def write_pid(run_dir: Path, pid: int) -> None:
-    """Atomically: a reader never sees the file empty between truncation and write (it would
-    take a live run for a dead one)."""
-    tmp = run_dir / f".{PID_FILE}.{os.getpid()}"
-    tmp.write_text(str(pid))
-    os.replace(tmp, run_dir / PID_FILE)
 
 
 def explain(exc: BaseException) -> tuple[str, str | None]:

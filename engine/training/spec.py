@@ -1,7 +1,10 @@
 """A run's spec: everything the runner needs, written once to ``runs/<id>/spec.toml``.
 
 The spec is the run's only input, so a run folder can reproduce itself: the hyperparameters,
-the method and its options, the base model, and the data files copied into the run.
+the method and its options, the base model, and the data files copied into the run. It holds
+no absolute path: every file it names is relative to the run folder, so the folder can be
+copied to another machine and run there. (Older specs named their workspace; that key is
+ignored.)
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ _FIELDS = {f.name: f for f in dataclasses.fields(TrainSettings)}
 class RunSpec:
     id: str
     created: str  # ISO time
-    workspace: str
     settings: TrainSettings
     method_options: dict[str, Any] = field(default_factory=dict)
     train_file: str = "data/pairs.train.jsonl"
@@ -43,7 +45,6 @@ class RunSpec:
             "run": {
                 "id": self.id,
                 "created": self.created,
-                "workspace": self.workspace,
                 "train_file": self.train_file,
                 "validation_file": self.validation_file,
                 "examples": self.examples,
@@ -67,7 +68,6 @@ def read_spec(run_dir: Path) -> RunSpec:
     return RunSpec(
         id=run["id"],
         created=run["created"],
-        workspace=run["workspace"],
         settings=settings,
         method_options=dict(data.get("method_options", {})),
         train_file=run.get("train_file", RunSpec.train_file),

@@ -1,0 +1,42 @@
+"""The launcher contract: start a run's runner, tell whether it lives, stop it, read its events.
+
+A launcher knows only the run folder. Everything a run needs is inside that folder (its spec,
+its data, a launcher's own config file), so the same folder can run here or on another
+machine, and any process can ask a launcher about a run another process started.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar
+
+from afina.engine.config import TrainSettings
+
+
+class Launcher(ABC):
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    def carry(self, settings: TrainSettings, source: Path, run_dir: Path) -> TrainSettings:
+        """Copy into ``run_dir`` the files this launcher will need from outside it (paths in
+        ``settings`` are relative to ``source``, the workspace); returns the settings naming
+        the copies relative to the run folder. Called once, when the run is made."""
+        return settings
+
+    @abstractmethod
+    def start(self, run_dir: Path, resume: bool = False) -> int | str:
+        """Start the run's runner detached and return at once; returns a handle (a pid)."""
+
+    @abstractmethod
+    def alive(self, run_dir: Path) -> int | None:
+        """The runner's pid while it lives, else None."""
+
+    @abstractmethod
+    def stop(self, run_dir: Path, wait: float = 60.0, force: bool = False) -> None:
+        """Ask the runner to save and stop; with ``force`` (or after ``wait`` seconds) end it."""
+
+    @abstractmethod
+    def follow(self, run_dir: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """The run's complete events after byte ``offset`` of its events.jsonl, and the offset
+        to read from next time."""
