@@ -16,7 +16,7 @@ from afina.engine.launch.accelerate_launch import AccelerateLauncher
 from afina.engine.launch.local import LocalLauncher
 from afina.engine.launch.registry import LAUNCH_FILE, get_launcher, launcher_for, launcher_names
 from afina.engine.training import jobs
-from afina.engine.training.events import read_events
+from afina.engine.training.events import parse_lines, read_events
 from afina.engine.training.spec import SPEC_FILE, RunSpec, read_spec
 
 
@@ -133,8 +133,8 @@ def test_a_live_local_run_is_seen_followed_and_stopped_through_its_launcher(cura
     while not any(e["type"] == "step" for e in seen):
         assert time.time() < deadline, [e["type"] for e in seen]
         assert launcher.alive(run_dir) is not None, (run_dir / jobs.LOG_FILE).read_text()[-2000:]
-        events, offset = launcher.follow(run_dir, offset)
-        seen += events
+        chunk, offset = launcher.follow(run_dir, offset)
+        seen += parse_lines(chunk)
         time.sleep(0.1)
     # the runner wrote its own pid over the launcher's; both are the same process here
     assert launcher.alive(run_dir) == jobs.runner_pid(run_dir) == pid
@@ -143,6 +143,6 @@ def test_a_live_local_run_is_seen_followed_and_stopped_through_its_launcher(cura
     launcher.stop(run_dir)
     assert launcher.alive(run_dir) is None
     assert jobs.status(run_dir).state == "stopped"
-    rest, _ = launcher.follow(run_dir, offset)
+    rest = parse_lines(launcher.follow(run_dir, offset)[0])
     assert rest and rest[-1]["type"] == "stopped"
     launcher.stop(run_dir)  # stopping an ended run is a no-op

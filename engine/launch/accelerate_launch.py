@@ -14,7 +14,6 @@ from pathlib import Path
 from afina.engine.config import TrainSettings
 from afina.engine.errors import UsageError
 from afina.engine.launch.local import RUNNER_MODULE, LocalLauncher
-from afina.engine.training.spec import read_spec
 
 CONFIG_STEM = "accelerate"
 
@@ -40,7 +39,8 @@ class AccelerateLauncher(LocalLauncher):
 
     def command(self, run_dir: Path) -> list[str]:
         cmd = [sys.executable, "-m", "accelerate.commands.launch"]
-        config = read_spec(run_dir).settings.accelerate_config
-        if config:
-            cmd += ["--config_file", str(run_dir / config)]
+        # carry() put the workspace's config file (if any) into the run under this stem.
+        configs = sorted(run_dir.glob(CONFIG_STEM + ".*"))
+        if configs:
+            cmd += ["--config_file", str(configs[0])]
         return [*cmd, "-m", RUNNER_MODULE, str(run_dir)]

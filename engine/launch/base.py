@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from afina.engine.config import TrainSettings
+
+# The runner's events, one JSON object a line (their meaning is afina.engine.training.events').
+EVENTS_FILE = "events.jsonl"
 
 
 class Launcher(ABC):
@@ -37,6 +40,7 @@ class Launcher(ABC):
         """Ask the runner to save and stop; with ``force`` (or after ``wait`` seconds) end it."""
 
     @abstractmethod
-    def follow(self, run_dir: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
-        """The run's complete events after byte ``offset`` of its events.jsonl, and the offset
-        to read from next time."""
+    def follow(self, run_dir: Path, offset: int) -> tuple[bytes, int]:
+        """The complete lines of the run's events.jsonl after byte ``offset``, and the offset
+        to read from next time. A launcher only carries the bytes (a remote one over its
+        link); what the lines mean is the training floor's business."""

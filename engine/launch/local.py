@@ -10,14 +10,25 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
-from afina.engine.launch.base import Launcher
+from afina.engine.launch.base import EVENTS_FILE, Launcher
 from afina.engine.launch.pidfile import read_pid, write_pid
-from afina.engine.training.events import read_from
 
 RUNNER_MODULE = "afina.engine.training.runner"
 LOG_FILE = "runner.log"
+
+
+def complete_lines(path: Path, offset: int) -> tuple[bytes, int]:
+    """The complete lines of ``path`` after byte ``offset``, and where the next read starts:
+    a line still being written waits for the next read."""
+    try:
+        with path.open("rb") as f:
+            f.seek(offset)
+            data = f.read()
+    except FileNotFoundError:
+        return b"", offset
+    end = data.rfind(b"\n") + 1
+    return data[:end], offset + end
 
 
 def _is_runner(pid: int, run_name: str) -> bool:
@@ -83,5 +94,5 @@ class LocalLauncher(Launcher):
                 os.killpg(pgid, signal.SIGKILL)
             time.sleep(0.2)
 
-    def follow(self, run_dir: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
-        return read_from(run_dir, offset)
+    def follow(self, run_dir: Path, offset: int) -> tuple[bytes, int]:
+        return complete_lines(run_dir / EVENTS_FILE, offset)

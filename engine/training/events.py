@@ -14,7 +14,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-EVENTS_FILE = "events.jsonl"
+from afina.engine.launch.base import EVENTS_FILE
+from afina.engine.launch.local import complete_lines
+
 TYPES = (
     "started",
     "ready",
@@ -61,23 +63,21 @@ def read_events(run_dir: Path) -> list[dict[str, Any]]:
 
 def read_from(run_dir: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
     """Complete events after byte ``offset``, and the offset to read from next time."""
-    path = run_dir / EVENTS_FILE
-    try:
-        with path.open("rb") as f:
-            f.seek(offset)
-            data = f.read()
-    except FileNotFoundError:
-        return [], offset
-    end = data.rfind(b"\n") + 1  # a line still being written waits for the next read
+    data, offset = complete_lines(run_dir / EVENTS_FILE, offset)
+    return parse_lines(data), offset
+
+
+def parse_lines(data: bytes) -> list[dict[str, Any]]:
+    """The events in complete lines of events.jsonl, as a launcher carries them."""
     events = []
-    for raw in data[:end].splitlines():
+    for raw in data.splitlines():
         try:
             event = json.loads(raw)
         except ValueError:
             continue  # a line torn by a kill
         if isinstance(event, dict) and "type" in event:
             events.append(event)
-    return events, offset + end
+    return events
 
 
 def follow(run_dir: Path, poll: float = 0.5, offset: int = 0) -> Iterator[dict[str, Any] | None]:

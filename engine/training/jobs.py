@@ -29,7 +29,7 @@ from afina.engine.launch.registry import (
 )
 from afina.engine.training import checkpoints
 from afina.engine.training.contract import SEQ_CLASSIFICATION
-from afina.engine.training.events import read_events
+from afina.engine.training.events import parse_lines, read_events
 from afina.engine.training.spec import SPEC_FILE, RunSpec, read_spec
 from afina.engine.training.trace import RunTrace, TraceBuilder
 from afina.engine.workspace import Workspace
@@ -238,8 +238,8 @@ def tail(
     while not cancelled():
         # The runner's life first, then its events: a runner found gone has written them all.
         pid = launcher.alive(run_dir)
-        events, offset = launcher.follow(run_dir, offset)
-        builder.feed(events)
+        chunk, offset = launcher.follow(run_dir, offset)
+        builder.feed(parse_lines(chunk))
         trace = builder.snapshot(pid, len(checkpoints.complete(run_dir)))
         if trace != last:
             post(trace)
