@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
-from afina.engine.curation.pii_names import fold
+from afina.engine.text import fold
 from afina.engine.types import PairDraft, RuleHit
 
 Result = tuple[PairDraft | None, list[RuleHit]]
@@ -68,7 +68,7 @@ def sentence_key(sentence: str) -> str | None:
     digits (never boilerplate), "" for one without words ("😊")."""
     if _DIGIT.search(_PLACEHOLDER.sub("", sentence)):
         return None
-    text = fold(_PLACEHOLDER.sub(" <p> ", sentence).casefold())
+    text = fold(_PLACEHOLDER.sub(" <p> ", sentence))
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 

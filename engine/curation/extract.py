@@ -8,13 +8,13 @@ system or tool turn is the user. :func:`guess_assistant` offers a sensible defau
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from afina.engine.curation.detours import detour_at
 from afina.engine.errors import ConfigError
+from afina.engine.text import fold
 from afina.engine.types import PairDraft, StoredTurn
 
 USER = "user"
@@ -226,14 +226,8 @@ _CONFIDENCE_SCALE = 2.5
 _ALONE_FLOOR = 0.5  # the least score of a namesake of a lone agent to join it
 
 
-def _fold(text: str) -> str:
-    """Lowercase without accents, so "Serviço" and "servico" compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def _name_tokens(name: str) -> set[str]:
-    return set(_WORD.findall(_fold(name)))
+    return set(_WORD.findall(fold(name)))
 
 
 def _name_signal(name: str) -> float:

@@ -8,7 +8,6 @@ the cheaper rules kept.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any, ClassVar
@@ -22,14 +21,8 @@ from afina.engine.curation.clean_rules import (
 )
 from afina.engine.curation.text_rules import SHORTCODE
 from afina.engine.errors import ConfigError
+from afina.engine.text import fold
 from afina.engine.types import PairDraft, RuleHit
-
-
-def _fold(text: str) -> str:
-    """Lowercase without accents, for comparing chat text typed with and without them."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
 
 # --- lengths ------------------------------------------------------------------------------
 
@@ -118,7 +111,7 @@ def _raw_words(text: str) -> list[str]:
 
 def _folded(words: list[str]) -> list[str]:
     """Words lowercased, without accents or drawn-out letters ("Obrigadaaa" -> "obrigada")."""
-    return [_REPEATS.sub(r"\1", _fold(w)) for w in words]
+    return [_REPEATS.sub(r"\1", fold(w)) for w in words]
 
 
 def _words(text: str) -> list[str]:

@@ -5,9 +5,9 @@ the ways of finding those names in display names and in what people say about th
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
+from afina.engine.text import strip_accents
 from afina.engine.types import PIIFinding
 
 _PARTICLES = frozenset((
@@ -17,17 +17,12 @@ _PARTICLES = frozenset((
 _APOSTROPHES = "'’`´"
 
 
-def fold(text: str) -> str:
-    """``text`` without accents (NFKD, combining marks dropped)."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
 def _letter_variants() -> dict[str, str]:
     """For each ASCII letter, a regex class of it and its accented Latin forms."""
     variants: dict[str, set[str]] = {c: {c, c.upper()} for c in "abcdefghijklmnopqrstuvwxyz"}
     for code in range(0xC0, 0x250):
         char = chr(code)
-        base = fold(char).lower()
+        base = strip_accents(char).lower()
         if len(base) == 1 and base in variants:
             variants[base].update({char, char.lower(), char.upper()})
     return {base: "[" + "".join(sorted(chars)) + "]" for base, chars in variants.items()}
@@ -39,7 +34,7 @@ _COMBINING = "[\u0300-\u036f]*"  # text typed in decomposed form: "a" + U+0301
 
 def _name_regex(name: str) -> str:
     parts = []
-    for char in fold(name).lower():
+    for char in strip_accents(name).lower():
         if char.isspace():
             parts.append(r"[\s\u00a0]+")
         elif char in _APOSTROPHES:
@@ -55,7 +50,7 @@ def _name_regex(name: str) -> str:
 
 def name_key(name: str) -> str:
     """A name's comparison form: no accents, casefolded, one space, one kind of apostrophe."""
-    folded = fold(name).casefold()
+    folded = strip_accents(name).casefold()
     for mark in _APOSTROPHES:
         folded = folded.replace(mark, "'")
     return " ".join(folded.replace("-", " ").split())

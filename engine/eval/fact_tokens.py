@@ -31,6 +31,10 @@ import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
+# Aliased: this module's own fold adds NFKC and recomposes, for fact matching.
+from afina.engine.text import fold as fold_accents
+from afina.engine.text import nfc
+
 # --- patterns shared by extraction and canonical tokens --------------------------------------
 
 _TLDS = "com|org|net|br|io|gov|edu|info|app|dev|co|me|pt|uk|us|eu|ai|tv|site|online|store|tech"
@@ -153,8 +157,7 @@ _CANON = re.compile(
 
 def fold(text: str) -> str:
     """NFKC, casefolded, without accents: the comparison form of fact matching."""
-    text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
-    return unicodedata.normalize("NFC", "".join(c for c in text if not unicodedata.combining(c)))
+    return nfc(fold_accents(unicodedata.normalize("NFKC", text)))
 
 
 def canonical_number(raw: str) -> str:

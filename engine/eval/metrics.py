@@ -40,6 +40,10 @@ from typing import Any
 
 from afina.engine.eval.facts import Fact, FactMatch, fact_coverage, key_facts, match_facts
 
+# Aliased: the metrics take a keyword argument of the same name.
+from afina.engine.text import nfc
+from afina.engine.text import strip_accents as without_accents
+
 __all__ = [
     "Fact",
     "FactMatch",
@@ -63,18 +67,11 @@ __all__ = [
 _INNER_NUMBER_SEP = re.compile(r"(?<=\d)[.,:/](?=\d)")
 
 
-def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return unicodedata.normalize(
-        "NFC", "".join(c for c in decomposed if not unicodedata.combining(c))
-    )
-
-
 def normalize(text: str, *, strip_accents: bool = False) -> str:
     """Casefolded text without punctuation, one space between words (module docstring)."""
     text = unicodedata.normalize("NFKC", text).casefold()
     if strip_accents:
-        text = _strip_accents(text)
+        text = nfc(without_accents(text))
     text = _INNER_NUMBER_SEP.sub("", text)
     text = "".join(" " if unicodedata.category(c)[0] in "PS" else c for c in text)
     return " ".join(text.split())
