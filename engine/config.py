@@ -55,7 +55,7 @@ LR_SCHEDULERS = (
     "inverse_sqrt",
 )
 # Where a run can execute. This floor cannot import afina.engine.launch, so the names are kept
-# here; the launch registry must register exactly these (a test holds the two together).
+# here: the launch registry must register exactly these, and a new launcher adds its name.
 LAUNCHERS = ("local", "accelerate")
 MIN_MAX_LENGTH = 16  # fewer tokens hold no prompt and answer under any chat template
 
