@@ -177,3 +177,17 @@ def test_a_module_without_an_objective_or_a_second_claim_on_a_task_is_refused(
     drop(extra_path, "_helper", "X = 1\n")  # private helpers are not objectives
     (extra_path / "again.py").unlink()
     assert set(objectives()) == {CAUSAL_LM, SEQ_CLASSIFICATION}
+
+
+def test_a_classifier_run_is_refused_as_a_chat_assistant(tmp_path: Path) -> None:
+    from afina.engine.chat.generate import load_run
+    from afina.engine.training.spec import SPEC_FILE, RunSpec
+
+    settings = dataclasses.replace(TrainSettings(), method="seq-classification")
+    spec = RunSpec("20260101-000000-abcd", "2026-01-01T00:00:00+00:00", str(tmp_path), settings)
+    (tmp_path / SPEC_FILE).write_text(spec.to_toml())
+    (tmp_path / "final").mkdir()
+    (tmp_path / "final" / "adapter_config.json").write_text('{"task_type": "SEQ_CLS"}')
+    assert objective_for(CAUSAL_LM).chat_model
+    with pytest.raises(UsageError, match=r"trained a classifier over .* does not chat"):
+        load_run(tmp_path)

@@ -34,6 +34,9 @@ class Objective(ABC):
     name: ClassVar[str]  # a word for people: "sft", "classification"
     task: ClassVar[str]  # the TrainMethod.task it serves: "causal-lm", "seq-classification"
     description: ClassVar[str] = ""
+    # Whether the run's final folder is a model that answers prompts, so the chat assistants
+    # (and what is built on them: compare, eval) may load it.
+    chat_model: ClassVar[bool] = True
 
     @abstractmethod
     def prepare_data(

@@ -41,6 +41,7 @@ class Classification(Objective):
     name = "classification"
     task = SEQ_CLASSIFICATION
     description = "a classifier over labelled text (intent, topic, sentiment)"
+    chat_model = False
 
     def prepare_data(
         self,
