@@ -189,5 +189,6 @@ def test_a_classifier_run_is_refused_as_a_chat_assistant(tmp_path: Path) -> None
     (tmp_path / "final").mkdir()
     (tmp_path / "final" / "adapter_config.json").write_text('{"task_type": "SEQ_CLS"}')
     assert objective_for(CAUSAL_LM).chat_model
-    with pytest.raises(UsageError, match=r"trained a classifier over .* does not chat"):
+    refused = r"trained a classification model \(seq-classification\), not one that chats"
+    with pytest.raises(UsageError, match=refused):
         load_run(tmp_path)

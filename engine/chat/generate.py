@@ -250,7 +250,7 @@ def _check_chat_model(run_dir: Path) -> None:
     objective = objective_of(method)
     if not objective.chat_model:
         raise UsageError(
-            f"run {run_dir.name} trained {objective.description} ({method}); it does not chat",
+            f"run {run_dir.name} trained a {objective.name} model ({method}), not one that chats",
             "choose a run of a chat method (lora, ia3, full ...): `afina jobs` lists them",
         )
 
