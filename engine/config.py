@@ -6,14 +6,16 @@ import dataclasses
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, TypeVar, cast, get_type_hints
 
-from afina.engine.errors import ConfigError
+from afina.engine.errors import ConfigError, InvalidSetting
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,33 @@ class CurateSettings:
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+GRADIENT_CHECKPOINTING = ("auto", "on", "off")
+# transformers' scheduler names that need no arguments beyond warm-up and the step count (the
+# recipe passes only those): cosine_with_min_lr, warmup_stable_decay and reduce_lr_on_plateau
+# would fail inside the runner for want of theirs.
+LR_SCHEDULERS = (
+    "linear",
+    "cosine",
+    "cosine_with_restarts",
+    "polynomial",
+    "constant",
+    "constant_with_warmup",
+    "inverse_sqrt",
+)
+# Where a run can execute. This floor cannot import afina.engine.launch, so the names are kept
+# here: the launch registry must register exactly these, and a new launcher adds its name.
+LAUNCHERS = ("local", "accelerate")
+MIN_MAX_LENGTH = 16  # fewer tokens hold no prompt and answer under any chat template
+
+
 @dataclass(frozen=True)
 class TrainSettings:
-    """Fine-tuning hyperparameters; `afina train --set KEY=VALUE` overrides any of them."""
+    """Fine-tuning hyperparameters; `afina train --set KEY=VALUE` overrides any of them.
+
+    Checked when made (from afina.toml, a run's spec.toml, --set or dataclasses.replace): a bad
+    value is an :class:`InvalidSetting` naming its key before any data or model is touched.
+    """
 
     base_model: str = "smollm2-135m-instruct"
     method: str = "lora"
@@ -72,6 +98,55 @@ class TrainSettings:
     # Options per training method, e.g. {"lora": {"r": 16}}; checked against the method's
     # declared options when a run starts.
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _one_of("precision", self.precision, PRECISIONS)
+        _one_of("gradient_checkpointing", self.gradient_checkpointing, GRADIENT_CHECKPOINTING)
+        _one_of("lr_scheduler", self.lr_scheduler, LR_SCHEDULERS)
+        _one_of("launcher", self.launcher, LAUNCHERS)
+        _above("learning_rate", self.learning_rate, 0)
+        _at_least("max_steps", self.max_steps, 0)
+        if self.max_steps == 0:
+            _above("epochs", self.epochs, 0, " when max_steps is 0")
+        else:
+            _at_least("epochs", self.epochs, 0)
+        for key in ("batch_size", "grad_accum", "keep_checkpoints", "retrieval_k"):
+            _at_least(key, getattr(self, key), 1)
+        _at_least("max_length", self.max_length, MIN_MAX_LENGTH)
+        for key in ("eval_every", "checkpoint_every", "early_stopping_patience", "weight_decay"):
+            _at_least(key, getattr(self, key), 0)
+        _share("warmup_ratio", self.warmup_ratio, closed=True)
+        _share("retrieval_share", self.retrieval_share, closed=True)
+        # A replay share of 1 would leave no room for the workspace's own pairs.
+        _share("replay_fraction", self.replay_fraction, closed=False)
+
+
+def _number(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidSetting(f"train.{key}", f"must be a number, got {value!r}")
+    return float(value)
+
+
+def _one_of(key: str, value: Any, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise InvalidSetting(f"train.{key}", f"must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def _above(key: str, value: Any, low: float, when: str = "") -> None:
+    if not _number(key, value) > low:
+        raise InvalidSetting(f"train.{key}", f"must be above {low}{when}; got {value!r}")
+
+
+def _at_least(key: str, value: Any, low: float) -> None:
+    if not _number(key, value) >= low:
+        raise InvalidSetting(f"train.{key}", f"must be at least {low}; got {value!r}")
+
+
+def _share(key: str, value: Any, closed: bool) -> None:
+    v = _number(key, value)
+    if not (0 <= v <= 1 if closed else 0 <= v < 1):
+        span = "[0, 1]" if closed else "[0, 1)"
+        raise InvalidSetting(f"train.{key}", f"must be in {span}; got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -177,6 +252,12 @@ def load_config(path: Path) -> Config:
     return parse_config(text, str(path))
 
 
+def build_settings(cls: type[_T], table: Any, origin: str, prefix: str) -> _T:
+    """One settings dataclass from its TOML table, each key's type and value checked; errors
+    name ``origin`` (the file) and the dotted key under ``prefix``."""
+    return cast(_T, _build(cls, table, origin, prefix))
+
+
 def _build(cls: type, table: Any, origin: str, prefix: str) -> Any:
     if not isinstance(table, dict):
         raise ConfigError(f"{origin}: [{prefix}] must be a table")
@@ -190,7 +271,10 @@ def _build(cls: type, table: Any, origin: str, prefix: str) -> Any:
             raise ConfigError(f"{origin}: unknown key '{dotted}'", f"known here: {known}")
         f = by_toml[key]
         values[f.name] = _value(hints[f.name], raw, origin, dotted)
-    return cls(**values)
+    try:
+        return cls(**values)
+    except InvalidSetting as e:
+        raise e.at(origin) from None
 
 
 _EXPECTED: dict[Any, type | tuple[type, ...]] = {

@@ -23,6 +23,24 @@ class ConfigError(AfinaError):
     exit_code = 2
 
 
+class InvalidSetting(ConfigError):
+    """A setting with a value outside what it allows. ``key`` is its dotted name (train.epochs);
+    a caller that knows where the value came from (afina.toml, a spec file, a --set) says so
+    with :meth:`at`."""
+
+    def __init__(
+        self, key: str, problem: str, hint: str | None = None, where: str | None = None
+    ) -> None:
+        said = f"'{key}' {problem}"
+        super().__init__(f"{where}: {said}" if where else said, hint)
+        self.key = key
+        self.problem = problem
+
+    def at(self, where: str) -> InvalidSetting:
+        """The same failure, said to come from ``where``."""
+        return InvalidSetting(self.key, self.problem, self.hint, where)
+
+
 class WorkspaceError(AfinaError):
     """No workspace where one was expected, or one that cannot be opened."""
 

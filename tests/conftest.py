@@ -48,10 +48,10 @@ def tuned_ws(curated_ws, tiny_model):
 
     from afina.engine.rag.workspace_index import build_workspace_index
     from afina.engine.training import jobs
-    from afina.engine.training.recipe import run
+    from afina.engine.training.objectives import train
 
     run_dir, spec = jobs.create_run(curated_ws, quick_settings(curated_ws, tiny_model))
-    run(spec, run_dir, None, threading.Event(), False)
+    train(spec, run_dir, None, threading.Event(), False)
     build_workspace_index(curated_ws, options={"embedder": "hash:64"})
     return curated_ws, run_dir
 

@@ -56,11 +56,11 @@ def test_beside_a_full_fine_tune_the_base_kinds_answer_with_the_base_model(curat
 
     from afina.engine.chat.assistants import base_assistant
     from afina.engine.training import jobs
-    from afina.engine.training.recipe import run
+    from afina.engine.training.objectives import train
 
     settings = quick_settings(curated_ws, tiny_model, method="full", max_steps=2)
     run_dir, spec = jobs.create_run(curated_ws, settings)
-    run(spec, run_dir, None, threading.Event(), False)
+    train(spec, run_dir, None, threading.Event(), False)
     team = Assistants(curated_ws, run_dir)
     tuned, base = team.model_for("ft"), team.model_for("base")
     assert not tuned.adapter and base is not tuned  # no adapter to switch off

@@ -46,12 +46,12 @@ def trained(curated_template, tiny_model, tmp_path_factory):
     """One short LoRA run on the tiny model, shared by the tests here."""
     from training_support import copy_workspace, quick_settings
 
-    from afina.engine.training.recipe import run
+    from afina.engine.training.objectives import train
 
     ws = copy_workspace(curated_template, tmp_path_factory.mktemp("export") / "ws")
     settings = quick_settings(ws, tiny_model, max_steps=2, eval_every=0, checkpoint_every=1)
     run_dir, spec = jobs.create_run(ws, settings)
-    metrics = run(spec, run_dir, None, threading.Event(), False)
+    metrics = train(spec, run_dir, None, threading.Event(), False)
     (run_dir / "metrics.json").write_text(json.dumps(metrics, default=str))
     return ws, run_dir, spec
 

@@ -10,8 +10,8 @@ import time
 import pytest
 from training_support import quick_settings, wait_for_end
 
-from afina.engine.config import TrainSettings
-from afina.engine.errors import UsageError
+from afina.engine.config import LAUNCHERS, TrainSettings
+from afina.engine.errors import ConfigError, UsageError
 from afina.engine.launch.accelerate_launch import AccelerateLauncher
 from afina.engine.launch.local import LocalLauncher
 from afina.engine.launch.registry import LAUNCH_FILE, get_launcher, launcher_for, launcher_names
@@ -30,11 +30,16 @@ def test_the_registry_knows_local_and_accelerate_and_names_them_for_an_unknown_o
     assert e.value.hint is not None and "accelerate" in e.value.hint and "local" in e.value.hint
 
 
-def test_an_unknown_launcher_is_refused_before_the_run_folder_is_made(curated_ws):
-    settings = dataclasses.replace(curated_ws.config.train, launcher="slurm")
-    with pytest.raises(UsageError, match="no such launcher"):
-        jobs.create_run(curated_ws, settings)
+def test_an_unknown_launcher_is_refused_where_the_settings_are_made(curated_ws):
+    with pytest.raises(ConfigError, match="launcher") as e:
+        dataclasses.replace(curated_ws.config.train, launcher="slurm")
+    assert "accelerate" in str(e.value.message)
     assert not jobs.runs_dir(curated_ws).exists() or not any(jobs.runs_dir(curated_ws).iterdir())
+
+
+def test_the_settings_know_exactly_the_registered_launchers():
+    # config sits on the lowest floor and cannot ask the registry, so it keeps the names.
+    assert set(LAUNCHERS) == set(launcher_names())
 
 
 def test_an_old_spec_naming_its_workspace_still_reads_and_a_new_one_names_none(tmp_path):

@@ -27,6 +27,7 @@ from afina.engine.training.contract import (
     trainable_parameters,
 )
 from afina.engine.training.hardware import Hardware, detect
+from afina.engine.training.objectives import train
 
 CAUSAL = ["lora", "ia3", "prompt-tuning", "prefix-tuning", "full"]
 ADAPTER_MARKS = ("lora_", "ia3_", "prompt_encoder")
@@ -167,7 +168,7 @@ def _short_run(ws, tiny_model, name: str, **options):
         "".join(json.dumps({"messages": c}) + "\n" for c in CHATS)
     )
     (run_dir / spec.validation_file).unlink()  # no evaluation: only the training curve
-    metrics = recipe.run(spec, run_dir, None, threading.Event(), False)
+    metrics = train(spec, run_dir, None, threading.Event(), False)
     return run_dir, metrics
 
 
@@ -232,7 +233,7 @@ def test_qlora_refuses_a_machine_without_cuda_clearly(curated_ws, tiny_model):
             curated_ws, quick_settings(curated_ws, tiny_model, method="qlora")
         )
         with pytest.raises(UsageError, match="qlora needs a CUDA GPU"):
-            recipe.run(spec, run_dir, None, threading.Event(), False)
+            train(spec, run_dir, None, threading.Event(), False)
 
 
 # --- seq-classification ---------------------------------------------------------------------
@@ -270,7 +271,7 @@ def test_seq_classification_trains_reports_metrics_and_loads_back(curated_ws, ti
     run_dir, spec = jobs.create_run(curated_ws, settings, {"data": "labels.jsonl"})
     log = EventLog(run_dir)
     try:
-        metrics = recipe.run(spec, run_dir, log, threading.Event(), False)
+        metrics = train(spec, run_dir, log, threading.Event(), False)
     finally:
         log.close()
     for key in ("accuracy", "precision", "recall", "f1"):
@@ -354,7 +355,7 @@ def test_one_label_is_refused(curated_ws, tiny_model):
     settings = quick_settings(curated_ws, tiny_model, method="seq-classification")
     run_dir, spec = jobs.create_run(curated_ws, settings, {"data": "one.jsonl"})
     with pytest.raises(AfinaError, match="only one label"):
-        recipe.run(spec, run_dir, None, threading.Event(), False)
+        train(spec, run_dir, None, threading.Event(), False)
 
 
 def test_split_is_seeded_and_stratified():

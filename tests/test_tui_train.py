@@ -337,6 +337,13 @@ async def test_form_draws_the_lora_options_and_launches_with_them(
         await settle(pilot)
         assert len(calls) == 1
         assert any("epochs must be a number" in n.message for n in app._notifications)
+        # So is one the settings' own checks refuse (by key), not only a wrong type.
+        form.query_one("#form-epochs", Input).value = "2"
+        form.query_one("#form-batch_size", Input).value = "0"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert len(calls) == 1
+        assert any("'train.batch_size' must be at least 1" in n.message for n in app._notifications)
 
 
 async def test_preflight_shows_what_it_measured(

@@ -242,6 +242,20 @@ def has_final(run_dir: Path) -> bool:
     return (final / "config.json").is_file() or (final / "adapter_config.json").is_file()
 
 
+def _check_chat_model(run_dir: Path) -> None:
+    """Refuse a run whose objective does not make a model that answers (a classifier)."""
+    from afina.engine.errors import UsageError
+    from afina.engine.training.objectives import objective_of
+
+    method = read_spec(run_dir).settings.method
+    objective = objective_of(method)
+    if not objective.chat_model:
+        raise UsageError(
+            f"run {run_dir.name} trained a {objective.name} model ({method}), not one that chats",
+            "choose a run of a chat method (lora, ia3, full ...): `afina jobs` lists them",
+        )
+
+
 def load_run(run_dir: Path) -> Assistant:
     """The run's final result: the adapter over its base model, or a full model."""
     from transformers import AutoTokenizer
@@ -252,6 +266,7 @@ def load_run(run_dir: Path) -> Assistant:
     final = run_dir / "final"
     if not has_final(run_dir):
         raise NotFound(f"run {run_dir.name} has no final result", "it has not finished")
+    _check_chat_model(run_dir)
     tokenizer = AutoTokenizer.from_pretrained(str(final))  # saved with the run: its template
     if (final / "adapter_config.json").is_file():
         from peft import PeftModel

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from afina.engine.training.faults import maybe_fail
@@ -19,6 +20,7 @@ from afina.engine.training.faults import maybe_fail
 STAGING = "staging"
 CHECKPOINTS = "checkpoints"
 MARKER = "afina-complete.json"
+FINAL = "final"  # runs/<id>/final: the run's result (adapter or model, tokenizer ...)
 _NAME = re.compile(r"^checkpoint-(\d+)$")
 
 
@@ -99,3 +101,15 @@ def clear_staging(run_dir: Path) -> None:
     ):
         if not (p / MARKER).is_file():
             shutil.rmtree(p, ignore_errors=True)
+
+
+def write_final(run_dir: Path, write: Callable[[Path], None]) -> Path:
+    """The run's result, written like a checkpoint: ``write`` fills a temporary folder, which
+    then replaces ``final/``, so a reader never finds it half-written."""
+    final = run_dir / FINAL
+    tmp = run_dir / (FINAL + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    write(tmp)
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(tmp, final)
+    return final

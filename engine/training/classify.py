@@ -1,11 +1,12 @@
-"""Sequence classification: a classification head (and LoRA on the layers below it) trained on
-labelled text — intent, topic, sentiment — with accuracy and macro precision, recall and F1 on
-a held-out share.
+"""Sequence classification's pieces: a classification head (and LoRA on the layers below it)
+trained on labelled text — intent, topic, sentiment — with accuracy and macro precision,
+recall and F1 on a held-out share.
 
-It runs the causal recipe's pieces where they fit: the same Setup and training arguments, the
-same callback (events, atomic checkpoints, early stopping, the stop request) and the same
-"ready" event; what differs is the data (a labelled CSV, TSV or JSONL, not chat pairs), the
-model (AutoModelForSequenceClassification) and the metrics.
+Here: the method base, the data's encoding and collation, the metrics, and loading a trained
+classifier back. The run itself is the classification objective
+(afina.engine.training.objectives.classification), which composes these with the recipe's
+steps; what differs from chat pairs is the data (a labelled CSV, TSV or JSONL), the model
+(AutoModelForSequenceClassification) and the metrics.
 
 A method for this task subclasses :class:`ClassifyMethod`: the model it loads must know the
 labels, which only the data tells, so the engine calls ``load_classifier`` with them.
@@ -14,23 +15,18 @@ labels, which only the data tells, so the engine calls ``load_classifier`` with 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import threading
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from afina.engine.errors import InputRefused, UsageError
+from afina.engine.errors import UsageError
 from afina.engine.plugins import Option
-from afina.engine.training import checkpoints
 from afina.engine.training.batching import ExampleDataset
 from afina.engine.training.contract import SEQ_CLASSIFICATION, TrainMethod
 from afina.engine.training.data import Example
-from afina.engine.training.events import EventLog
 from afina.engine.training.hardware import Hardware
-from afina.engine.training.labelled import Row, read_labelled, split_rows
+from afina.engine.training.labelled import Row
 from afina.engine.training.spec import RunSpec
 
 LABELS_FILE = "labels.json"  # in the final folder: the label names, in the head's order
@@ -187,7 +183,7 @@ def classification_metrics(
     }
 
 
-class _Scorer:
+class Scorer:
     """Trainer's compute_metrics: logs the scalar metrics, keeps the last full report."""
 
     SCALARS = ("accuracy", "precision", "recall", "f1")
@@ -212,141 +208,6 @@ def data_path(spec: RunSpec, run_dir: Path, raw: str) -> Path:
     with a copy of it)."""
     path = Path(raw).expanduser()
     return path if path.is_absolute() else run_dir / path
-
-
-def run_classification(
-    spec: RunSpec,
-    run_dir: Path,
-    log: EventLog | None,
-    stop: threading.Event,
-    resume: bool,
-) -> dict[str, Any]:
-    """Train a classifier as the spec says; returns the final metrics (accuracy, precision,
-    recall, F1 on the held-out rows)."""
-    import torch
-    from transformers import Trainer, set_seed
-
-    from afina.engine.models import load_tokenizer
-    from afina.engine.training.callbacks import AfinaCallback
-    from afina.engine.training.hardware import detect
-    from afina.engine.training.recipe import (
-        Setup,
-        end_metrics,
-        load_method,
-        prepare_model,
-        quiet,
-        ready_event,
-        training_arguments,
-    )
-
-    s = spec.settings
-    set_seed(s.seed)
-    method, options = load_method(spec)
-    if not isinstance(method, ClassifyMethod):
-        raise UsageError(f"method {method.name!r} does not say how to load a classifier")
-    hw = detect()
-    method.check(hw, options)
-    source = data_path(spec, run_dir, str(options["data"]))
-    rows = read_labelled(source, str(options["text_column"]), str(options["label_column"]))
-    labels = sorted({r.label for r in rows})
-    if len(labels) < 2:
-        raise InputRefused(
-            str(source), None, f"only one label ({labels[0]!r}); a classifier needs two or more"
-        )
-    label_ids = {name: i for i, name in enumerate(labels)}
-    train_rows, val_rows = split_rows(rows, float(options["validation_share"]), s.seed)
-    tokenizer = load_tokenizer(s.base_model)
-    pad_id = tokenizer.pad_token_id
-    pad_id = int(pad_id if pad_id is not None else tokenizer.eos_token_id)
-    train, train_report = encode_rows(tokenizer, train_rows, label_ids, s.max_length)
-    validation, val_report = encode_rows(tokenizer, val_rows, label_ids, s.max_length)
-
-    model = method.load_classifier(s.base_model, options, labels, torch.float32)
-    # The head reads the last token that is not padding; SmolLM2 pads with its end-of-turn
-    # token, so the model must know which id that is (attention masks keep pads unseen).
-    model.config.pad_token_id = pad_id
-    model.config.use_cache = False
-    model, choices = prepare_model(model, hw, spec, method, options)
-    st = Setup(
-        spec,
-        run_dir,
-        hw,
-        choices,
-        method,
-        options,
-        tokenizer,
-        model,
-        train,
-        validation if len(validation) else None,
-    )
-
-    checkpoints.clear_staging(run_dir)
-    start_from = checkpoints.latest(run_dir) if resume else None
-    if log is not None:
-        log.emit(
-            "ready",
-            **ready_event(
-                st,
-                start_from,
-                labels=labels,
-                data_file=str(source),
-                data={"train": train_report, "validation": val_report},
-            ),
-        )
-
-    args = training_arguments(st)
-    args.prediction_loss_only = False  # the metrics need the logits
-    scorer = _Scorer(labels)
-    callback = AfinaCallback(run_dir, log, stop, s.keep_checkpoints, s.early_stopping_patience)
-    trainer = quiet(
-        Trainer(
-            model=model,
-            args=args,
-            train_dataset=train,
-            eval_dataset=st.validation,
-            data_collator=ClassifyCollator(pad_id),
-            compute_metrics=scorer,
-            callbacks=[callback],
-        )
-    )
-    result = trainer.train(resume_from_checkpoint=str(start_from) if start_from else None)
-    metrics: dict[str, Any] = dict(result.metrics)
-    step = trainer.state.global_step
-    if st.validation is not None and not stop.is_set():
-        last = next((h for h in reversed(trainer.state.log_history) if "eval_loss" in h), None)
-        if scorer.last is None or last is None or last.get("step") != step:
-            last = trainer.evaluate()  # the last step had no evaluation of its own
-        metrics["eval_loss"] = last["eval_loss"]
-        metrics.update(scorer.last or {})
-    metrics.update(labels=labels, **end_metrics(trainer, st, callback, stop))
-    if not stop.is_set() and trainer.is_world_process_zero():
-        metrics["final"] = str(save_final(trainer.model, tokenizer, run_dir, labels, spec))
-    return metrics
-
-
-def save_final(
-    model: Any, tokenizer: Any, run_dir: Path, labels: Sequence[str], spec: RunSpec
-) -> Path:
-    """The adapter (with the head), the tokenizer and the label names, written to a temporary
-    folder and renamed, like the causal recipe's final folder."""
-    from afina.engine.training.recipe import FINAL
-
-    final = run_dir / FINAL
-    tmp = run_dir / (FINAL + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(str(tmp), safe_serialization=True)
-    tokenizer.save_pretrained(str(tmp))
-    info = {
-        "task": SEQ_CLASSIFICATION,
-        "labels": list(labels),
-        "base_model": spec.settings.base_model,
-        "text_column": spec.method_options.get("text_column", "text"),
-        "label_column": spec.method_options.get("label_column", "label"),
-    }
-    (tmp / LABELS_FILE).write_text(json.dumps(info, indent=2, ensure_ascii=False))
-    shutil.rmtree(final, ignore_errors=True)
-    os.replace(tmp, final)
-    return final
 
 
 def load_final(final: Path) -> tuple[Any, Any, list[str]]:

@@ -24,8 +24,8 @@ from typing import Any
 
 from afina.engine.errors import AfinaError, NotFound, UsageError
 from afina.engine.training import checkpoints
+from afina.engine.training.checkpoints import FINAL
 from afina.engine.training.ollama_template import ChatFormat, derive
-from afina.engine.training.recipe import FINAL
 from afina.engine.training.runner import METRICS_FILE
 from afina.engine.training.spec import RunSpec, read_spec
 

@@ -28,7 +28,6 @@ from afina.engine.launch.registry import (
     recorded_launcher,
 )
 from afina.engine.training import checkpoints
-from afina.engine.training.contract import SEQ_CLASSIFICATION
 from afina.engine.training.events import parse_lines, read_events
 from afina.engine.training.spec import SPEC_FILE, RunSpec, read_spec
 from afina.engine.training.trace import RunTrace, TraceBuilder
@@ -53,12 +52,13 @@ def create_run(
     allow: tuple[str, ...] = (),
     root: Path | None = None,
 ) -> tuple[Path, RunSpec]:
-    """A run folder with its spec and its data: the workspace's accepted pairs per split,
-    scrubbed, exported as messages JSONL (a run never reads the store again), and a copy of
-    every other file the run reads (replay data, a launcher's config), named in the spec
-    relative to the run folder so the folder can move. ``root``: where to put it instead of
-    runs/ (a dry run's scratch folder)."""
+    """A run folder with its spec and its data, prepared by the method's objective (for chat
+    pairs: the workspace's accepted pairs per split, scrubbed, exported as messages JSONL), so a
+    run never reads the store again; and a copy of every other file the run reads (replay
+    data, a launcher's config), named in the spec relative to the run folder so the folder can
+    move. ``root``: where to put it instead of runs/ (a dry run's scratch folder)."""
     from afina.engine.plugins import load_plugin
+    from afina.engine.training.objectives import objective_of
 
     options = dict(ws.config.train.options.get(settings.method, {}))
     options.update(method_options or {})
@@ -66,26 +66,12 @@ def create_run(
     # spec records every option the run used.
     options = load_plugin("trainer", settings.method).resolve_options(options)
     launcher = get_launcher(settings.launcher)
+    objective = objective_of(settings.method)
     run_id = new_run_id()
     run_dir = (root or runs_dir(ws)) / run_id
     data = run_dir / "data"
-    method = load_plugin("trainer", settings.method)
     try:
-        if getattr(method, "task", "") == SEQ_CLASSIFICATION:
-            examples = _copy_labelled(ws, options, data)
-        else:
-            examples = _export_pairs(ws, data, allow)
-            if settings.retrieval_share:
-                from afina.engine.training.retrieval_data import add_retrieved_context
-
-                add_retrieved_context(
-                    ws,
-                    data / "pairs.train.jsonl",
-                    settings.retrieval_share,
-                    settings.retrieval_k,
-                    settings.retrieval_index,
-                    settings.seed,
-                )
+        examples = objective.prepare_data(ws, settings, options, data, allow)
         settings = _carry_replay(ws, settings, data)
         settings = launcher.carry(settings, ws.root, run_dir)
     except BaseException:
@@ -100,50 +86,6 @@ def create_run(
     )
     (run_dir / SPEC_FILE).write_text(spec.to_toml(), encoding="utf-8")
     return run_dir, spec
-
-
-def _export_pairs(ws: Workspace, data: Path, allow: tuple[str, ...]) -> int:
-    from afina.engine.curation.dataset_run import export_store
-    from afina.engine.store.pairs import PairFilter
-
-    with ws.open_store() as store:
-        if not store.count_pairs(PairFilter(status="accepted")):
-            raise UsageError(
-                "no accepted pairs to train on",
-                "run `afina curate` (it can accept what passes the rules) or accept pairs "
-                "with `afina pairs accept`",
-            )
-        data.mkdir(parents=True)
-        result, _ = export_store(
-            store,
-            "messages",
-            data / "pairs.jsonl",
-            per_split=True,
-            allow=(*ws.config.curate.pii_allow, *allow),
-        )
-    examples = int(dict(result.counts).get("train", 0))
-    if not examples:
-        raise UsageError("the train split is empty", "run `afina split` first")
-    return examples
-
-
-def _copy_labelled(ws: Workspace, options: dict[str, Any], data: Path) -> int:
-    """A classifier's labelled file, copied into the run so the run reproduces itself."""
-    raw = str(options.get("data") or "")
-    if not raw:
-        raise UsageError(
-            "seq-classification needs a labelled file",
-            "--option data=labels.csv (text and label columns; CSV, TSV or JSONL)",
-        )
-    src = Path(raw).expanduser()
-    src = src if src.is_absolute() else ws.root / src
-    if not src.is_file():
-        raise UsageError(f"{src}: no such labelled file")
-    data.mkdir(parents=True)
-    shutil.copyfile(src, data / src.name)
-    options["data"] = f"data/{src.name}"
-    with src.open("rb") as f:
-        return sum(1 for line in f if line.strip())
 
 
 def _carry_replay(ws: Workspace, settings: TrainSettings, data: Path) -> TrainSettings:

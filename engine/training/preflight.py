@@ -57,7 +57,15 @@ class _Timer:
 
 
 def measure(spec: RunSpec, run_dir: Path, steps: int = 3) -> dict[str, Any]:
-    """Everything above, from a few real training steps in a scratch folder."""
+    """What a dry run of the spec reports, measured by its method's objective."""
+    from afina.engine.training.objectives import objective_of
+
+    return objective_of(spec.settings.method).measure(spec, run_dir, steps)
+
+
+def measure_answers(spec: RunSpec, run_dir: Path, steps: int = 3) -> dict[str, Any]:
+    """Everything above, for SFT on answers, from a few real training steps in a scratch
+    folder."""
     from transformers import TrainerCallback
     from transformers.utils import logging as hf_logging
 

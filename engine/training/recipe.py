@@ -1,7 +1,10 @@
-"""The training recipe, composed of plain steps: setup, trainer, train, save.
+"""The training recipe's steps: setup, model preparation, training arguments, trainer, the
+"ready" event, end metrics, save.
 
-Every method (lora, ia3, full ...) goes through the same steps; a method only loads and
-wraps the model. Settings the hardware decides ("auto") are resolved here and reported.
+Objectives (afina.engine.training.objectives) compose them: causal-LM SFT uses them all,
+classification the ones that fit. Every method (lora, ia3, full ...) goes through the same
+steps; a method only loads and wraps the model. Settings the hardware decides ("auto") are
+resolved here and reported.
 """
 
 from __future__ import annotations
@@ -18,12 +21,8 @@ from afina.engine.errors import UsageError
 from afina.engine.plugins import load_plugin
 from afina.engine.training import checkpoints
 from afina.engine.training.batching import Collator, ExampleDataset
-from afina.engine.training.contract import (
-    SAME_POSITIONS,
-    SEQ_CLASSIFICATION,
-    TrainMethod,
-    trainable_parameters,
-)
+from afina.engine.training.checkpoints import FINAL, write_final
+from afina.engine.training.contract import SAME_POSITIONS, TrainMethod, trainable_parameters
 from afina.engine.training.data import (
     TokenReport,
     encode_all,
@@ -31,11 +30,8 @@ from afina.engine.training.data import (
     mix_replay,
     read_messages,
 )
-from afina.engine.training.events import EventLog
 from afina.engine.training.hardware import Choices, Hardware, choose, detect
 from afina.engine.training.spec import RunSpec
-
-FINAL = "final"  # runs/<id>/final: the adapter (or model) and tokenizer at the end
 
 
 @dataclass
@@ -234,57 +230,12 @@ def _pad_id(tokenizer: Any) -> int:
 
 
 def save_final(trainer: Any, st: Setup) -> Path:
-    """The result, written like a checkpoint: to a temporary folder, then renamed."""
-    import os
-    import shutil
+    """The trained model (or adapter) and its tokenizer, as the run's final folder."""
 
-    final = st.run_dir / FINAL
-    tmp = st.run_dir / (FINAL + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
+    def write(folder: Path) -> None:
+        trainer.model.save_pretrained(str(folder), safe_serialization=True)
+        st.tokenizer.save_pretrained(str(folder))
+
     if trainer.is_world_process_zero():
-        trainer.model.save_pretrained(str(tmp), safe_serialization=True)
-        st.tokenizer.save_pretrained(str(tmp))
-        shutil.rmtree(final, ignore_errors=True)
-        os.replace(tmp, final)
-    return final
-
-
-def run(
-    spec: RunSpec,
-    run_dir: Path,
-    log: EventLog | None,
-    stop: threading.Event,
-    resume: bool,
-) -> dict[str, Any]:
-    """Train, from the newest complete checkpoint when resuming; returns the final metrics."""
-    from afina.engine.training.callbacks import AfinaCallback
-
-    method, _ = load_method(spec)
-    if method.task == SEQ_CLASSIFICATION:
-        from afina.engine.training.classify import run_classification
-
-        return run_classification(spec, run_dir, log, stop, resume)
-    notes: list[str] = []
-    st = setup(spec, run_dir, notes.append)
-    checkpoints.clear_staging(run_dir)
-    start_from = checkpoints.latest(run_dir) if resume else None
-    if log is not None:
-        log.emit(
-            "ready",
-            **ready_event(st, start_from, data={k: r.to_json() for k, r in st.reports.items()}),
-        )
-    s = spec.settings
-    callback = AfinaCallback(run_dir, log, stop, s.keep_checkpoints, s.early_stopping_patience)
-    trainer = make_trainer(st, [callback])
-    if start_from is None and st.validation is not None and s.eval_every:
-        trainer.evaluate()  # step 0: the base model's validation loss, the curve's baseline
-    result = trainer.train(resume_from_checkpoint=str(start_from) if start_from else None)
-    metrics = dict(result.metrics)
-    if st.validation is not None and s.eval_every and trainer.state.global_step % s.eval_every:
-        metrics.update(trainer.evaluate())  # the last step had no evaluation of its own
-    if callback.val_losses and "eval_loss" not in metrics:
-        metrics["eval_loss"] = callback.val_losses[-1]
-    metrics.update(end_metrics(trainer, st, callback, stop))
-    if not stop.is_set():
-        metrics["final"] = str(save_final(trainer, st))
-    return metrics
+        return write_final(st.run_dir, write)
+    return st.run_dir / FINAL

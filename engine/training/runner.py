@@ -79,9 +79,9 @@ def main(argv: list[str]) -> int:
     if heartbeat:
         heartbeat.start()
     try:
-        from afina.engine.training.recipe import run
+        from afina.engine.training.objectives import train
 
-        metrics = run(read_spec(run_dir), run_dir, log, stop, resume)
+        metrics = train(read_spec(run_dir), run_dir, log, stop, resume)
         if lead:
             _write_metrics(run_dir, metrics)
         if log:

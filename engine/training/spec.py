@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from afina.engine.config import TrainSettings
-from afina.engine.errors import ConfigError, UsageError
+from afina.engine.config import TrainSettings, build_settings
+from afina.engine.errors import ConfigError, InvalidSetting, UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -64,7 +64,11 @@ def read_spec(run_dir: Path) -> RunSpec:
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from e
     run = data.get("run", {})
-    settings = TrainSettings(**{k: v for k, v in data.get("train", {}).items() if k in _FIELDS})
+    train = data.get("train", {})
+    # Keys this version does not know are skipped (a spec from another version still reads);
+    # the known ones are checked as afina.toml's are, so an edited spec fails here, by name.
+    known = {k: v for k, v in train.items() if k in _FIELDS} if isinstance(train, dict) else train
+    settings = build_settings(TrainSettings, known, str(path), "train")
     return RunSpec(
         id=run["id"],
         created=run["created"],
@@ -77,8 +81,10 @@ def read_spec(run_dir: Path) -> RunSpec:
 
 
 def apply_overrides(settings: TrainSettings, pairs: list[str]) -> TrainSettings:
-    """``KEY=VALUE`` strings from the command line over the workspace's [train] settings."""
+    """``KEY=VALUE`` strings from the command line over the workspace's [train] settings;
+    a value the settings refuse names the --set it came from."""
     changes: dict[str, Any] = {}
+    given: dict[str, str] = {}
     for item in pairs:
         key, sep, raw = item.partition("=")
         key = key.strip().replace("-", "_")
@@ -86,7 +92,13 @@ def apply_overrides(settings: TrainSettings, pairs: list[str]) -> TrainSettings:
             known = ", ".join(k for k in _FIELDS if k != "options")
             raise UsageError(f"--set {item!r}: expected KEY=VALUE with KEY one of: {known}")
         changes[key] = _parse(key, raw.strip())
-    return dataclasses.replace(settings, **changes)
+        given[key] = item
+    try:
+        return dataclasses.replace(settings, **changes)
+    except InvalidSetting as e:
+        # A check across keys (epochs when max_steps is 0) may name a key no --set gave.
+        culprit = given.get(e.key.rpartition(".")[2])
+        raise e.at(f"--set {culprit}" if culprit else "--set " + ", --set ".join(pairs)) from None
 
 
 def _parse(key: str, raw: str) -> Any:
