@@ -9,7 +9,7 @@ index, and the run's test split when no questions are given.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +17,9 @@ from afina.engine.chat.generate import has_final
 from afina.engine.chat.prompts import KINDS, RETRIEVES, TUNED
 from afina.engine.errors import NotFound, UsageError
 from afina.engine.eval.examples import read_examples, run_test_split
-from afina.engine.eval.run import (
-    EVALUATORS,
-    EvalOptions,
-    EvalResult,
-    check_assistants,
-    work_units,
-)
+from afina.engine.eval.run import EvalOptions, EvalResult, check_assistants, work_units
 from afina.engine.eval.run import evaluate as run_evaluation
-from afina.engine.rag.workspace_index import DEFAULT_INDEX, list_indexes
+from afina.engine.rag.workspace_index import list_indexes
 from afina.engine.training import jobs
 from afina.engine.workspace import Workspace
 
@@ -35,19 +29,14 @@ Progress = Callable[[int, int], None]  # (answers done, answers in all)
 @dataclass(frozen=True)
 class EvalRequest:
     """``assistants`` None: every kind the workspace can serve; ``examples`` None: the run's
-    test split; ``limit``: the first N examples only."""
+    test split; ``limit``: the first N examples only; ``options``: how to answer and score
+    (its ``assistants`` and ``examples_from`` are decided here and replaced)."""
 
     run_id: str | None = None
     assistants: tuple[str, ...] | None = None
     examples: Path | None = None
     limit: int | None = None
-    index: str = DEFAULT_INDEX
-    k: int = 3
-    max_new_tokens: int = 96
-    batch_size: int = 8
-    evaluators: tuple[str, ...] = EVALUATORS
-    forgetting: bool = True
-    leakage: bool = True
+    options: EvalOptions = field(default_factory=EvalOptions)
 
 
 @dataclass(frozen=True)
@@ -73,11 +62,12 @@ def evaluate(
         run_dir is not None,
     )
     notes: list[str] = []
-    if not wanted and request.index not in list_indexes(ws):
+    index = request.options.index
+    if not wanted and index not in list_indexes(ws):
         # By default the retrieving assistants join only when there is something to retrieve.
         names = tuple(n for n in names if n not in RETRIEVES)
         notes.append(
-            f"No index {request.index!r}: few-shot, rag and ft+rag left out (`afina index build`)."
+            f"No index {index!r}: few-shot, rag and ft+rag left out (`afina index build`)."
         )
     if request.examples is not None:
         examples, source = request.examples, str(request.examples)
@@ -86,17 +76,7 @@ def evaluate(
     else:
         raise UsageError("without a run, give the questions to evaluate on", "--examples FILE")
     items = read_examples(examples, request.limit)
-    options = EvalOptions(
-        assistants=names,
-        index=request.index,
-        k=request.k,
-        max_new_tokens=request.max_new_tokens,
-        batch_size=request.batch_size,
-        evaluators=request.evaluators,
-        forgetting=request.forgetting,
-        leakage=request.leakage,
-        examples_from=source,
-    )
+    options = replace(request.options, assistants=names, examples_from=source)
     total, done = work_units(len(items), options), 0
 
     def advance(n: int) -> None:

@@ -16,7 +16,7 @@ from afina.engine.actions.evaluate import EvalRequest, evaluate
 from afina.engine.chat.prompts import KINDS
 from afina.engine.errors import NotFound
 from afina.engine.eval import saved
-from afina.engine.eval.run import EVALUATORS
+from afina.engine.eval.run import EVALUATORS, EvalOptions
 from afina.tui.cli.context import get_workspace
 from afina.tui.cli.output import byte_progress, emit_json, err, out
 
@@ -77,13 +77,15 @@ def eval_cmd(
         assistants=_names(assistants) if assistants else None,
         examples=examples,
         limit=limit,
-        index=index,
-        k=k,
-        max_new_tokens=max_tokens,
-        batch_size=batch_size,
-        evaluators=_names(evaluators),
-        forgetting=not no_forgetting,
-        leakage=not no_leakage,
+        options=EvalOptions(
+            index=index,
+            k=k,
+            max_new_tokens=max_tokens,
+            batch_size=batch_size,
+            evaluators=_names(evaluators),
+            forgetting=not no_forgetting,
+            leakage=not no_leakage,
+        ),
     )
     with byte_progress(0, not as_json, "answers") as bar:
         task = bar.task_ids[0]
