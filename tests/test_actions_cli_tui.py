@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ from textual.widgets import Input
 from textual.worker import WorkerCancelled, WorkerFailed
 
 from afina.engine.training import jobs
+from afina.engine.training.spec import read_spec
 from afina.engine.types import PairFilter
 from afina.engine.workspace import Workspace, init_workspace, open_workspace
 from afina.tui.app import AfinaApp
@@ -126,9 +126,9 @@ def pairs(ws: Workspace) -> list[tuple[Any, ...]]:
     return [(p.id, p.prompt, p.response, p.context, p.system, p.status, p.split) for p in rows]
 
 
-def run_settings(run_dir: Path) -> tuple[dict[str, Any], dict[str, Any], int]:
-    spec = tomllib.loads((run_dir / "spec.toml").read_text("utf-8"))
-    return spec["train"], spec["method_options"], spec["run"]["examples"]
+def run_settings(run_dir: Path) -> tuple[Any, ...]:
+    spec = read_spec(run_dir)
+    return spec.settings, spec.method_options, spec.examples, spec.train_file
 
 
 def run_data(ws: Workspace, run_dir: Path) -> dict[str, str]:
@@ -214,6 +214,6 @@ async def test_every_action_gives_the_same_result_from_the_cli_and_the_tui(
     assert [p.parent.parent for p in started] == [by_cli.root, by_tui.root]
     cli_run, tui_run = started
     assert run_settings(tui_run) == run_settings(cli_run)
-    assert run_settings(cli_run)[0]["max_steps"] == 5
+    assert run_settings(cli_run)[0].max_steps == 5
     assert run_data(by_tui, tui_run) == run_data(by_cli, cli_run)
     assert BUSINESS in run_data(by_cli, cli_run)["pairs.train.jsonl"]

@@ -56,9 +56,7 @@ def test_a_name_an_edit_brings_back_is_scrubbed_at_export(
     ws, _ = init_workspace(tmp_path / "ws")
     toml = ws.root / "afina.toml"
     toml.write_text(
-        toml.read_text(encoding="utf-8").replace(
-            "pii_allow = []", 'pii_allow = ["Lumiar Fibra"]'
-        ),
+        toml.read_text(encoding="utf-8").replace("pii_allow = []", 'pii_allow = ["Lumiar Fibra"]'),
         encoding="utf-8",
     )
     (ws.root / "Conversa do WhatsApp com +55 48 99360-5246.txt").write_text(CHAT, "utf-8")

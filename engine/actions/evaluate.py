@@ -52,9 +52,11 @@ def evaluate(
     request: EvalRequest = EvalRequest(),
     progress: Progress | None = None,
     *,
+    on_note: Callable[[str], None] | None = None,
     embedder: Any = None,
 ) -> Evaluation:
-    """Every chosen assistant answers the questions; scored, reported and saved."""
+    """Every chosen assistant answers the questions; scored, reported and saved. ``on_note``
+    hears what was left out as soon as it is decided, before the long part starts."""
     wanted = request.assistants
     run_dir = _run_dir(ws, request.run_id, wanted)
     names = check_assistants(
@@ -69,6 +71,8 @@ def evaluate(
         notes.append(
             f"No index {index!r}: few-shot, rag and ft+rag left out (`afina index build`)."
         )
+        if on_note is not None:
+            on_note(notes[-1])
     if request.examples is not None:
         examples, source = request.examples, str(request.examples)
     elif run_dir is not None:

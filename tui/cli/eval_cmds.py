@@ -94,10 +94,7 @@ def eval_cmd(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=max(total, 1))
 
-        evaluation = evaluate(get_workspace(ctx), request, progress)
-    for note in evaluation.notes:
-        err.print(note)
-    result = evaluation.result
+        result = evaluate(get_workspace(ctx), request, progress, on_note=err.print).result
     if as_json:
         emit_json({"folder": str(result.folder), "report": result.report})
         return
