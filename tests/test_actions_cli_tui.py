@@ -55,16 +55,24 @@ SAVED = """\
 """
 
 
-def sharegpt(n: int) -> list[dict[str, Any]]:
+# Questions with roles (ShareGPT), one asked twice for the dedupe to find.
+FAQ = (
+    ("How do I reset my router?", "Hold the reset button for ten seconds, then wait."),
+    ("How do I reset my router?", "Hold the reset button for ten seconds, then wait."),
+    ("Which plans do you have?", "Lumiar 300 and Lumiar 600; both include installation."),
+    ("Is installation free?", "Yes, with a twelve-month contract."),
+    ("My wifi is slow at night", "Try another wifi channel, 36 or 40 work well in flats."),
+    ("Can I pay by pix?", "Yes: the pix key is on the invoice, and it clears the same day."),
+)
+
+
+def faq() -> list[dict[str, Any]]:
     return [
         {
-            "id": f"c{i}",
-            "conversations": [
-                {"from": "human", "value": f"How do I reset router model {i}?"},
-                {"from": "gpt", "value": f"Hold the reset button of model {i} for ten seconds."},
-            ],
+            "id": f"faq{i}",
+            "conversations": [{"from": "human", "value": q}, {"from": "gpt", "value": a}],
         }
-        for i in range(1, n + 1)
+        for i, (q, a) in enumerate(FAQ)
     ]
 
 
@@ -79,7 +87,7 @@ def twins(tmp_path: Path) -> tuple[Workspace, Workspace]:
     chats.mkdir()
     (chats / "Conversa do WhatsApp com +55 48 99360-5246.txt").write_text(INTRODUCED, "utf-8")
     (chats / "Conversa do WhatsApp com Aline Souza.txt").write_text(SAVED, "utf-8")
-    (chats / "faq.json").write_text(json.dumps(sharegpt(12)), "utf-8")
+    (chats / "faq.json").write_text(json.dumps(faq()), "utf-8")
     made = []
     for name in ("by-cli", "by-tui"):
         shutil.copytree(template.root, tmp_path / name)
@@ -158,7 +166,7 @@ async def test_every_action_gives_the_same_result_from_the_cli_and_the_tui(
     # -- the CLI --------------------------------------------------------------------------
     cli(by_cli, capsys, "import", str(by_cli.root / "chats"))
     extracted = cli(by_cli, capsys, "pairs", "extract")
-    assert extracted["added"] > 12
+    assert extracted["added"] == len(FAQ) + 2 + 3  # the two WhatsApp chats: 2 and 3
 
     # -- the TUI, up to what it has screens for ------------------------------------------
     monkeypatch.chdir(by_tui.root)
@@ -187,13 +195,16 @@ async def test_every_action_gives_the_same_result_from_the_cli_and_the_tui(
     assert "<NAME_1>" in text and "<EMAIL_1>" in text
 
     # -- curate, split, export: no TUI screen yet; the TUI's pairs through the same verbs --
+    reports = []
     for ws in (by_cli, by_tui):
         curated = cli(ws, capsys, "curate", "--accept-passing")
-        assert curated["accepted"] > 0
-        cli(ws, capsys, "split", "--seed", "3")
+        split = cli(ws, capsys, "split", "--seed", "3")
         cli(ws, capsys, "export", "messages", str(ws.root / "exports" / "all.jsonl"))
+        reports.append((curated, split))
+    assert reports[0] == reports[1]
+    assert reports[0][0]["duplicates"] == {"exact": 1} and reports[0][0]["accepted"] > 0
     assert pairs(by_tui) == pairs(by_cli)
-    assert {p[5] for p in pairs(by_cli)} >= {"accepted"}
+    assert {p[5] for p in pairs(by_cli)} == {"accepted", "rejected"}
     exports = [(ws.root / "exports" / "all.jsonl").read_text("utf-8") for ws in twins]
     assert exports[0] == exports[1] and BUSINESS in exports[0] and "Alexandre" not in exports[0]
 
