@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,12 @@ class Workspace:
 
     def open_store(self) -> Store:
         return Store(self.db_path)
+
+    def scrub_allow(self, extra: Iterable[str] = ()) -> tuple[str, ...]:
+        """The values the personal-data scrubber leaves alone: afina.toml's ``[curate]
+        pii_allow``, then ``extra``, each once. Every path that scrubs (extraction, export,
+        a run's data) asks here, so none can forget the workspace's own values."""
+        return tuple(dict.fromkeys((*self.config.curate.pii_allow, *extra)))
 
 
 def init_workspace(root: Path) -> tuple[Workspace, bool]:

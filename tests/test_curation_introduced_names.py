@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +14,7 @@ from afina.engine.ingest.discover import Sniffer
 from afina.engine.ingest.run import import_candidates
 from afina.engine.types import PairFilter
 from afina.engine.workspace import init_workspace
+from afina.tui.cli import main
 
 CHAT = """\
 12/03/2024, 10:01 - +55 48 99360-5246: boa tarde!!
@@ -41,3 +44,38 @@ def test_self_introduced_name_is_scrubbed_everywhere_in_the_chat(
     assert "aqui é <NAME_1>" in text and "Boa tarde, <NAME_1>!" in text
     assert "o <NAME_1> aqui" in text  # lower case too, as for display names
     assert "+55 48 99360-5246" not in text
+
+
+def test_a_name_an_edit_brings_back_is_scrubbed_at_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The export's last scan knows the conversation's people as extraction did: a customer's
+    name typed back into an answer in review leaves as its placeholder, and the business's
+    allow-listed name stays."""
+    monkeypatch.setenv("AFINA_CACHE_DIR", str(tmp_path / "cache"))
+    ws, _ = init_workspace(tmp_path / "ws")
+    toml = ws.root / "afina.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace("pii_allow = []", 'pii_allow = ["Lumiar Fibra"]'),
+        encoding="utf-8",
+    )
+    (ws.root / "Conversa do WhatsApp com +55 48 99360-5246.txt").write_text(CHAT, "utf-8")
+
+    def cli(*args: str) -> dict[str, Any]:
+        code = main(["-w", str(ws.root), *args, "--json"])
+        out = capsys.readouterr().out
+        assert code == 0, out
+        return dict(json.loads(out))
+
+    cli("import", str(ws.root))
+    assert cli("pairs", "extract", "--assistant", "Lumiar Fibra")["added"] == 2
+    cli("pairs", "accept", "--status", "pending")
+    edited = "Alexandre, a Lumiar Fibra instala na quinta."
+    cli("pairs", "edit", "1", "--response", edited)
+    out = ws.root / "exports" / "train.jsonl"
+    result = cli("export", "messages", str(out))
+    exported = out.read_text(encoding="utf-8")
+    assert "Alexandre" not in exported and "<NAME_1>, a Lumiar Fibra instala" in exported
+    assert result["pii_replaced_at_export"] == 1
+    # The placeholder is the one extraction gave the name, not a new number.
+    assert "<NAME_2>" not in exported

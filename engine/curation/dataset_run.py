@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from afina.engine.curation.export import ExportPair, ExportResult, export_pairs
-from afina.engine.curation.pii import Pseudonymizer, default_detectors
+from afina.engine.curation.pii import Pseudonymizer, conversation_scrubber
 from afina.engine.curation.split import DEFAULT_RATIOS, LeakageReport, assign_splits, find_leakage
 from afina.engine.store import Store
 from afina.engine.store.pairs import Change
@@ -29,8 +29,9 @@ ALL = 10**9
 SPLIT_NAMES = ("train", "validation", "test")
 PII_POLICY = (
     "Personal data found by afina's detectors (e-mails, phone numbers, CPF, CNPJ, cards, IP "
-    "addresses, API keys and tokens, CEP, the speakers' names) was replaced by placeholders "
-    "such as <EMAIL_1>, numbered per conversation; the values stay in the local workspace."
+    "addresses, API keys and tokens, CEP, people's names: the speakers' and those they give "
+    "for themselves) was replaced by placeholders such as <EMAIL_1>, numbered per "
+    "conversation; the values stay in the local workspace."
 )
 
 
@@ -91,9 +92,12 @@ def export_store(
         nonlocal caught
         pseudo = scrubbers.get(conversation_id)
         if pseudo is None:
-            mapping = {v: ph for ph, (_, v) in store.pii_values(conversation_id).items()}
-            pseudo = Pseudonymizer(default_detectors(), allow=allow, mapping=mapping)
-            scrubbers[conversation_id] = pseudo
+            # The conversation's own people too: an edit can bring a customer's name back.
+            pseudo = scrubbers[conversation_id] = conversation_scrubber(
+                store.turns(conversation_id),
+                allow=allow,
+                known=store.pii_values(conversation_id),
+            )
         new, found = pseudo.scrub(text)
         caught += len(found)
         return new

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from afina.engine.curation.extract import ExtractOptions, Guess, extract_pairs, guess_assistant
-from afina.engine.curation.pii import Pseudonymizer, default_detectors
-from afina.engine.curation.pii_names import introduced_names, person_names
+from afina.engine.curation.pii import conversation_scrubber
 from afina.engine.store import Store
 from afina.engine.store.pairs import pair_key
 from afina.engine.types import PairDraft, StoredTurn
@@ -94,11 +93,7 @@ def _scrubbed(
     allow: Sequence[str],
     found: Counter[str],
 ) -> list[PairDraft]:
-    people = person_names({t.speaker for t in turns})
-    people += [n for n in introduced_names((t.text for t in turns), allow) if n not in people]
-    known = store.pii_values(conversation_id)
-    mapping = {value: ph for ph, (_, value) in known.items()}
-    pseudo = Pseudonymizer(default_detectors(people), allow=allow, mapping=mapping)
+    pseudo = conversation_scrubber(turns, allow=allow, known=store.pii_values(conversation_id))
     values: dict[str, tuple[str, str]] = {}
 
     def clean(text: str) -> str:

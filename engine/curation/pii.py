@@ -12,7 +12,7 @@ configuration (or a plugin) can choose, add or replace them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -32,7 +32,7 @@ from afina.engine.curation.pii_identifiers import (
 )
 from afina.engine.curation.pii_names import NameDetector, introduced_names, person_names
 from afina.engine.errors import ConfigError
-from afina.engine.types import PIIFinding
+from afina.engine.types import PIIFinding, StoredTurn
 
 __all__ = [
     "DEFAULT_DETECTORS",
@@ -41,6 +41,7 @@ __all__ = [
     "PIIConfigError",
     "Pseudonymizer",
     "RegexDetector",
+    "conversation_scrubber",
     "default_detectors",
     "get_detector",
     "introduced_names",
@@ -305,6 +306,10 @@ class Pseudonymizer:
         self._mapping[key] = placeholder = f"<{label}_{number}>"
         return placeholder
 
+    def recall(self, kind: str, value: str, placeholder: str) -> None:
+        """Give ``value`` (as found, of ``kind``) the placeholder a past scrub gave it."""
+        self._remember(self._scanner.normalize(PIIFinding(kind, 0, len(value), value)), placeholder)
+
     def findings(self, text: str) -> list[PIIFinding]:
         """What scrub() would replace in ``text``, without allocating placeholders."""
         return self._scanner.find(text)
@@ -351,6 +356,29 @@ class Pseudonymizer:
         pieces.append(text[position:])
         new_origin += origin[position:]
         return "".join(pieces), new_origin
+
+
+def conversation_scrubber(
+    turns: Sequence[StoredTurn],
+    *,
+    allow: Iterable[str] = (),
+    known: Mapping[str, tuple[str, str]] | None = None,
+) -> Pseudonymizer:
+    """The scrubber for one conversation, the same at extraction and at export.
+
+    The default detectors, plus a name detector for its people: the speakers' display names
+    and the names people give for themselves in its ``turns``. ``allow`` holds values never
+    scrubbed (the business's own name and phone); ``known`` the placeholders a past scrub of
+    this conversation gave (placeholder -> (kind, value), as the store keeps them), so a value
+    seen again gets the same placeholder.
+    """
+    allow = tuple(allow)
+    people = person_names(dict.fromkeys(t.speaker for t in turns))
+    people += [n for n in introduced_names((t.text for t in turns), allow) if n not in people]
+    pseudo = Pseudonymizer(default_detectors(people), allow=allow)
+    for placeholder, (kind, value) in (known or {}).items():
+        pseudo.recall(kind, value, placeholder)
+    return pseudo
 
 
 # Registered last: registering clears the scanner cache defined above.

@@ -14,16 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from afina.engine.curation.clean import Pipeline
-from afina.engine.curation.curate_run import curate_store
-from afina.engine.curation.dataset_run import export_store, split_store
-from afina.engine.curation.extract_run import extract_to_store
+from afina.engine.actions import curation
+from afina.engine.actions.curation import CurateRequest, ExportRequest, ExtractRequest, SplitRequest
 from afina.engine.demo.evaluate import demo_eval_units, evaluate_demo
 from afina.engine.demo.train import DemoOptions, train_and_follow
 from afina.engine.errors import AfinaError
 from afina.engine.ingest.discover import Sniffer
 from afina.engine.ingest.run import Progress, import_candidates
-from afina.engine.models import token_counter
 from afina.engine.paths import shipped_data
 from afina.engine.workspace import Workspace
 
@@ -95,19 +92,12 @@ def stage_curate(ws: Workspace, progress: Progress, opts: DemoOptions) -> StageR
     No person reviews the demo, so what passes the rules is accepted; in real use a person
     reviews in the Curate screen or with `afina pairs`.
     """
-    from afina.engine.curation.dedupe import DedupeConfig  # numpy: not at `afina demo --help`
-
-    allow = (*ws.config.curate.pii_allow, *company_contacts())
-    with ws.open_store() as store:
-        extracted = extract_to_store(store, allow=allow, on_conversation=progress.on_bytes)
-        pipeline = Pipeline.from_config(
-            ws.config.curate.rules, token_counter(ws.config.train.base_model)
-        )
-        curated = curate_store(store, pipeline, DedupeConfig(), accept_passing=True)
-        split = split_store(store, fix_leakage=True)
-        result, _ = export_store(
-            store, "messages", ws.root / "exports" / "pairs.jsonl", per_split=True, allow=allow
-        )
+    allow = company_contacts()
+    extracted = curation.extract(ws, ExtractRequest(allow=allow), progress.on_bytes)
+    curated = curation.curate(ws, CurateRequest(accept_passing=True)).report
+    split = curation.split(ws, SplitRequest(fix_leakage=True))
+    out = ws.root / "exports" / "pairs.jsonl"
+    result = curation.export(ws, ExportRequest("messages", out, per_split=True, allow=allow)).result
     removed = {k: v for k, v in curated.removed.items() if v}
     removed.update({f"duplicate ({k})": v for k, v in curated.duplicates.items()})
     removed_text = ", ".join(f"{k} {v}" for k, v in removed.items()) or "nothing"

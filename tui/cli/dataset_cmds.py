@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from afina.engine.curation.dataset_run import export_store, split_store
+from afina.engine.actions import curation
 from afina.engine.curation.export import FORMATS
 from afina.tui.cli.context import get_workspace
 from afina.tui.cli.output import emit_json, out
@@ -30,8 +30,8 @@ def split_cmd(
     as_json: bool,
 ) -> None:
     """Split by conversation (stable as data arrives) and report leakage across splits."""
-    with get_workspace(ctx).open_store() as store:
-        report = split_store(store, (train, validation, test), seed, fix_leakage)
+    request = curation.SplitRequest((train, validation, test), seed, fix_leakage)
+    report = curation.split(get_workspace(ctx), request)
     leaks = [
         {"members": c.members, "kind": c.kind, "similarity": c.similarity, "drop": c.drop}
         for c in report.leakage.clusters
@@ -74,12 +74,9 @@ def export_cmd(
     as_json: bool,
 ) -> None:
     """Export accepted pairs (messages, prompt-completion, alpaca, sharegpt, hf) with a card."""
-    ws = get_workspace(ctx)
-    with ws.open_store() as store:
-        allowed = (*ws.config.curate.pii_allow, *allow)
-        result, caught = export_store(
-            store, fmt, out_path, per_split, allowed, title=ws.config.workspace.name
-        )
+    request = curation.ExportRequest(fmt, out_path, per_split, allow)
+    exported = curation.export(get_workspace(ctx), request)
+    result, caught = exported.result, exported.caught
     if as_json:
         emit_json(
             {

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +12,11 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from afina.engine.chat.generate import has_final
-from afina.engine.chat.prompts import KINDS, RETRIEVES, TUNED
+from afina.engine.actions.evaluate import EvalRequest, evaluate
+from afina.engine.chat.prompts import KINDS
 from afina.engine.errors import NotFound
 from afina.engine.eval import saved
-from afina.engine.eval.examples import read_examples, run_test_split
-from afina.engine.eval.run import EVALUATORS, EvalOptions, check_assistants, evaluate, work_units
-from afina.engine.rag.workspace_index import list_indexes
-from afina.engine.training import jobs
+from afina.engine.eval.run import EVALUATORS, EvalOptions
 from afina.tui.cli.context import get_workspace
 from afina.tui.cli.output import byte_progress, emit_json, err, out
 
@@ -76,59 +72,34 @@ def eval_cmd(
 ) -> None:
     """Every assistant answers the held-out questions; the report (Markdown and JSON, with
     95% intervals) is kept under the run, in runs/<id>/eval/<time>/."""
-    ws = get_workspace(ctx)
-    wanted = _names(assistants) if assistants else None
-    run_dir = _run_dir(ws, run_id, wanted)
-    names = check_assistants(
-        wanted or (KINDS if run_dir else tuple(k for k in KINDS if k not in TUNED)),
-        run_dir is not None,
+    request = EvalRequest(
+        run_id=run_id,
+        assistants=_names(assistants) if assistants else None,
+        examples=examples,
+        limit=limit,
+        options=EvalOptions(
+            index=index,
+            k=k,
+            max_new_tokens=max_tokens,
+            batch_size=batch_size,
+            evaluators=_names(evaluators),
+            forgetting=not no_forgetting,
+            leakage=not no_leakage,
+        ),
     )
-    if not wanted and index not in list_indexes(ws):
-        # By default the retrieving assistants join only when there is something to retrieve.
-        names = tuple(n for n in names if n not in RETRIEVES)
-        err.print(f"No index {index!r}: few-shot, rag and ft+rag left out (`afina index build`).")
-    if examples is None:
-        if run_dir is None:
-            raise click.UsageError("without a run, give --examples FILE")
-        examples = run_test_split(run_dir)
-        source = f"the test split of run {run_dir.name}"
-    else:
-        source = str(examples)
-    items = read_examples(examples, limit)
-    options = EvalOptions(
-        assistants=names,
-        index=index,
-        k=k,
-        max_new_tokens=max_tokens,
-        batch_size=batch_size,
-        evaluators=_names(evaluators),
-        forgetting=not no_forgetting,
-        leakage=not no_leakage,
-        examples_from=source,
-    )
-    with byte_progress(work_units(len(items), options), not as_json, "answers") as bar:
+    with byte_progress(0, not as_json, "answers") as bar:
         task = bar.task_ids[0]
         bar.update(task, description="answering")
-        result = evaluate(ws, items, options, run_dir=run_dir, advance=partial(bar.advance, task))
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=max(total, 1))
+
+        result = evaluate(get_workspace(ctx), request, progress, on_note=err.print).result
     if as_json:
         emit_json({"folder": str(result.folder), "report": result.report})
         return
     show_summary(result.report)
     out.print(f"\nReport: {result.folder / saved.REPORT_MD}")
-
-
-def _run_dir(ws: Any, run_id: str | None, wanted: tuple[str, ...] | None) -> Path | None:
-    """The run named, else the newest run with a final result (none: base kinds only)."""
-    if run_id:
-        return jobs.find_run(ws, run_id)
-    if wanted is not None and not any(w in TUNED for w in wanted):
-        return None
-    done = [r.id for r in jobs.list_runs(ws) if has_final(jobs.find_run(ws, r.id))]
-    if not done:
-        if wanted is not None:
-            raise NotFound("no finished run to evaluate", "train one with `afina train`")
-        return None
-    return jobs.find_run(ws, done[-1])  # runs are listed oldest first
 
 
 def show_summary(report: Mapping[str, Any]) -> None:

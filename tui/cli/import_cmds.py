@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.table import Table
 
+from afina.engine.actions import ingest
 from afina.engine.errors import AfinaError
-from afina.engine.ingest.discover import Sniffer
-from afina.engine.ingest.run import FileSummary, Progress, import_candidates, totals
+from afina.engine.ingest.run import FileSummary, Progress, totals
 from afina.tui.cli.context import get_workspace
 from afina.tui.cli.output import byte_progress, emit_json, err, out
 
@@ -59,20 +58,17 @@ def import_cmd(
 ) -> None:
     """Import chat exports (files, folders, zips); formats are sniffed unless --format."""
     ws = get_workspace(ctx)
-    options: dict[str, dict[str, Any]] = {k: dict(v) for k, v in ws.config.import_.options.items()}
-    for importer, values in parse_options(opts, fmt).items():
-        options.setdefault(importer, {}).update(values)
-    sniffer = Sniffer(fmt, ws.config.import_.max_zip_member_mib * 1024**2)
+    sniffer = ingest.sniffer(ws, fmt)
     candidates = list(sniffer.candidates(paths))
     total = sum(c.item.size for c in candidates if c.importer is not None)
-    with ws.open_store() as store, byte_progress(total, not as_json) as bar:
+    with byte_progress(total, not as_json) as bar:
         task = bar.task_ids[0]
         progress = Progress(
             on_start=lambda path, size: bar.update(task, description=Path(path).name[:40]),
             on_bytes=lambda n: bar.advance(task, n),
         )
-        summaries = import_candidates(store, candidates, options, progress)
-        counts = store.counts()
+        imported = ingest.import_files(ws, candidates, parse_options(opts, fmt), progress)
+    summaries, counts = imported.summaries, imported.counts
     if as_json:
         emit_json(
             {

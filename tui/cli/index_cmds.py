@@ -7,13 +7,8 @@ from typing import Any
 
 import click
 
-from afina.engine.rag.workspace_index import (
-    CHUNK_UNITS,
-    DEFAULT_INDEX,
-    build_workspace_index,
-    index_info,
-    open_index,
-)
+from afina.engine.actions.index import IndexRequest, build_index
+from afina.engine.rag.workspace_index import CHUNK_UNITS, DEFAULT_INDEX, index_info, open_index
 from afina.tui.cli.context import get_workspace
 from afina.tui.cli.output import byte_progress, emit_json, err, out
 
@@ -79,18 +74,10 @@ def build_cmd(
             bar.update(task, description=STAGES.get(stage, stage), total=max(total, 1))
             bar.update(task, completed=done)
 
-        result = build_workspace_index(
-            ws,
-            name,
-            docs,
-            retriever,
-            _options(options),
-            progress,
-            no_docs=no_docs,
-            chunk_size=chunk_size,
-            chunk_overlap=chunk_overlap,
-            chunk_unit=chunk_unit,
+        request = IndexRequest(
+            name, docs, no_docs, retriever, _options(options), chunk_size, chunk_overlap, chunk_unit
         )
+        result = build_index(ws, request, progress)
     if as_json:
         emit_json(result.to_json())
         return

@@ -8,10 +8,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from afina.engine.curation.clean import Pipeline
-from afina.engine.curation.curate_run import curate_store
-from afina.engine.curation.extract import ExtractOptions
-from afina.engine.curation.extract_run import extract_to_store
+from afina.engine.actions import curation
 from afina.engine.errors import UsageError
 from afina.engine.store.pairs import Change, tags_value
 from afina.engine.types import PAIR_STATUSES, PairFilter
@@ -56,24 +53,18 @@ def extract_cmd(
     as_json: bool,
 ) -> None:
     """Extract pairs from conversations; without --assistant, it is guessed per source."""
-    settings: dict[str, Any] = {
-        "multi_turn": multi_turn,
-        "context_turns": context_turns,
-        "system_prompt": system_prompt,
-        "skip_detours": not keep_detours,
-    }
-    who = assistant_role or speakers
-    options = (
-        ExtractOptions(assistant_role=assistant_role, assistant_speakers=speakers, **settings)
-        if who
-        else None
+    request = curation.ExtractRequest(
+        source_id=source_id,
+        assistant_speakers=speakers,
+        assistant_role=assistant_role,
+        multi_turn=multi_turn,
+        context_turns=context_turns,
+        system_prompt=system_prompt,
+        skip_detours=not keep_detours,
+        scrub=not no_scrub,
+        allow=allow,
     )
-    ws = get_workspace(ctx)
-    allowed = (*ws.config.curate.pii_allow, *allow)
-    with ws.open_store() as store:
-        report = extract_to_store(
-            store, options, source_id, scrub=not no_scrub, allow=allowed, guessed=settings
-        )
+    report = curation.extract(get_workspace(ctx), request)
     result = {
         "conversations": report.conversations,
         "added": report.added,
@@ -111,19 +102,14 @@ def curate_cmd(
     ctx: click.Context, accept_passing: bool, no_dedupe: bool, threshold: float, as_json: bool
 ) -> None:
     """Run the cleaning rules and the dedupe over pending pairs (one undoable batch)."""
-    from afina.engine.curation.dedupe import DedupeConfig  # numpy: not at start-up
-
-    config = None if no_dedupe else DedupeConfig(threshold=threshold)
-    from afina.engine.models import token_counter
-
-    ws = get_workspace(ctx)
-    base = ws.config.train.base_model
-    count_tokens = token_counter(base)
-    pipeline = Pipeline.from_config(ws.config.curate.rules, count_tokens)
-    with ws.open_store() as store:
-        report = curate_store(store, pipeline, config, accept_passing)
-        counts = store.pair_counts()
-    tokens = f"tokens of {base}" if count_tokens else "approximate tokens (tokenizer not available)"
+    request = curation.CurateRequest(accept_passing, not no_dedupe, threshold)
+    curated = curation.curate(get_workspace(ctx), request)
+    report, counts = curated.report, curated.pairs
+    tokens = (
+        f"tokens of {curated.tokenizer}"
+        if curated.tokenizer
+        else "approximate tokens (tokenizer not available)"
+    )
     result = {
         **asdict(report),
         "duplicates": dict(report.duplicates),

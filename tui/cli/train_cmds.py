@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
+from afina.engine.actions import train
 from afina.engine.training import jobs
-from afina.engine.training.spec import apply_overrides
 from afina.tui.cli.context import get_workspace
 from afina.tui.cli.follow import follow_run
 from afina.tui.cli.output import emit_json, err, out
@@ -64,24 +64,23 @@ def train_cmd(
 ) -> None:
     """Fine-tune the base model on the accepted pairs, in a background job."""
     ws = get_workspace(ctx)
-    settings = apply_overrides(ws.config.train, list(sets))
-    if method:
-        settings = dataclasses.replace(settings, method=method)
-    if base_model:
-        settings = dataclasses.replace(settings, base_model=base_model)
-    method_options = _pairs(options, "--option")
+    given = (("method", method), ("base_model", base_model))
+    request = train.TrainRequest(
+        overrides=(*sets, *(f"{key}={value}" for key, value in given if value)),
+        method_options=_pairs(options, "--option"),
+    )
     if dry_run:
-        _dry_run(ws, settings, method_options, as_json)
+        _dry_run(ws, request, as_json)
         return
-    run_dir, spec = jobs.create_run(ws, settings, method_options)
-    pid = jobs.start(run_dir)
+    started = train.start_training(ws, request)
+    run_dir, spec, pid = started.run_dir, started.spec, started.pid
     if as_json and not follow:
         emit_json({"run": spec.id, "path": str(run_dir), "pid": pid})
         return
     if not as_json:
         out.print(
             f"Started run {spec.id} (pid {pid}): {spec.examples} training pairs, "
-            f"{settings.method} on {settings.base_model}"
+            f"{spec.settings.method} on {spec.settings.base_model}"
         )
         out.print(
             f"[dim]Follow it with `afina jobs attach {spec.id}`; it goes on if you close "
@@ -92,11 +91,11 @@ def train_cmd(
         _report_end(follow_run(run_dir, as_json), run_dir, as_json)
 
 
-def _dry_run(ws: Any, settings: Any, method_options: dict[str, str], as_json: bool) -> None:
+def _dry_run(ws: Any, request: train.TrainRequest, as_json: bool) -> None:
     from afina.engine.training.preflight import measure
 
     with tempfile.TemporaryDirectory(prefix="afina-dry-run-") as scratch:
-        run_dir, spec = jobs.create_run(ws, settings, method_options, root=Path(scratch))
+        run_dir, spec = train.create_run(ws, request, root=Path(scratch))
         with err.status("preflight: loading the model and timing a few steps"):
             report = measure(spec, run_dir)
     if as_json:
@@ -212,8 +211,7 @@ def attach_cmd(ctx: click.Context, run_id: str | None, as_json: bool) -> None:
 @click.pass_context
 def stop_cmd(ctx: click.Context, run_id: str | None, now: bool, as_json: bool) -> None:
     """Stop a run after it saves a checkpoint; `afina jobs resume` goes on from there."""
-    run_dir = jobs.find_run(get_workspace(ctx), run_id)
-    state = jobs.stop(run_dir, force=now)
+    run_dir, state = train.stop_run(get_workspace(ctx), run_id, now)
     if as_json:
         emit_json({"run": run_dir.name, "state": state})
     else:
@@ -229,9 +227,10 @@ def resume_cmd(ctx: click.Context, run_id: str | None, follow: bool, as_json: bo
     """Go on with a stopped, failed or interrupted run from its newest complete checkpoint."""
     from afina.engine.training import checkpoints
 
-    run_dir = jobs.find_run(get_workspace(ctx), run_id)
+    ws = get_workspace(ctx)
+    run_dir = jobs.find_run(ws, run_id)
     offset = (run_dir / "events.jsonl").stat().st_size if (run_dir / "events.jsonl").exists() else 0
-    pid = jobs.resume(run_dir)
+    _, pid = train.resume_run(ws, run_dir.name)  # follows from here, not the run's start
     latest = checkpoints.latest(run_dir)
     if as_json and not follow:
         emit_json({"run": run_dir.name, "pid": pid, "from": str(latest) if latest else None})

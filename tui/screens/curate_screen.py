@@ -159,10 +159,9 @@ class CurateScreen(AfinaScreen):
         description="Extracting pairs",
     )
     def _extract(self) -> None:
-        from afina.engine.curation.extract_run import extract_to_store
+        from afina.engine.actions.curation import extract
 
-        with self.ws.open_store() as store:
-            report = extract_to_store(store)
+        report = extract(self.ws)  # the assistant guessed per source, as `afina pairs extract`
         self.post_message(PairsChanged(f"extracted {report.added} new pairs"))
 
     def worker_failed(self, worker: Worker[object]) -> None:

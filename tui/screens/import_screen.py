@@ -29,9 +29,8 @@ from textual.widgets import (
 )
 from textual.worker import get_current_worker
 
-from afina.engine.ingest.discover import Candidate, Sniffer
-from afina.engine.ingest.preview import preview
-from afina.engine.ingest.run import import_candidates
+from afina.engine.actions import ingest
+from afina.engine.ingest.discover import Candidate
 from afina.engine.workspace import Workspace
 from afina.tui.display import shown_path, size_text, tilde
 from afina.tui.messages import (
@@ -142,7 +141,7 @@ class ImportScreen(AfinaScreen):
     )
     def _discover(self, scan: int, path: Path) -> None:
         worker = get_current_worker()
-        sniffer = Sniffer(max_member=self.ws.config.import_.max_zip_member_mib * 1024**2)
+        sniffer = ingest.sniffer(self.ws)
         batch: list[Candidate] = []
         last = monotonic()
         for cand in sniffer.candidates([path]):
@@ -211,8 +210,7 @@ class ImportScreen(AfinaScreen):
         description="Previewing",
     )
     def _preview(self, scan: int, index: int, cand: Candidate) -> None:
-        options = self.ws.config.import_.options.get(cand.importer.name if cand.importer else "")
-        self.post_message(PreviewReady(scan, index, preview(cand, options)))
+        self.post_message(PreviewReady(scan, index, ingest.preview_candidate(self.ws, cand)))
 
     def on_preview_ready(self, message: PreviewReady) -> None:
         current = self.query_one(CandidateTable).current()
@@ -257,12 +255,8 @@ class ImportScreen(AfinaScreen):
         )
         # Stopping rolls back the file being read (one transaction per file) and ends the run.
         callbacks = progress.callbacks(should_stop=lambda: worker.is_cancelled)
-        with self.ws.open_store() as store:
-            summaries = import_candidates(
-                store, candidates, self.ws.config.import_.options, callbacks
-            )
-            counts = store.counts()
-        self.post_message(ImportFinished(summaries, counts))
+        imported = ingest.import_files(self.ws, candidates, progress=callbacks)
+        self.post_message(ImportFinished(imported.summaries, imported.counts))
 
     def on_import_progress(self, message: ImportProgress) -> None:
         self.query_one("#progress", ProgressBar).update(progress=message.done)

@@ -9,8 +9,9 @@ never stops a run, and opening it while one is going selects that run and follow
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Label
 from textual.worker import Worker, get_current_worker
 
-from afina.engine.config import TrainSettings
+from afina.engine.actions import train
 from afina.engine.errors import AfinaError
 from afina.engine.plugins import Plugin, list_plugins, load_plugin
 from afina.engine.training import jobs
@@ -146,10 +147,10 @@ class TrainScreen(AfinaScreen):
     @work(
         thread=True, exclusive=True, exit_on_error=False, group="train-launch", description="Launch"
     )
-    def _launch(self, settings: TrainSettings, options: dict[str, Any]) -> None:
-        run_dir, spec = jobs.create_run(self.ws, settings, options)
-        pid = jobs.start(run_dir)
-        note = f"Started run {spec.id} (pid {pid}) on {spec.examples} training pairs."
+    def _launch(self, request: train.TrainRequest) -> None:
+        started = train.start_training(self.ws, request)
+        spec = started.spec
+        note = f"Started run {spec.id} (pid {started.pid}) on {spec.examples} training pairs."
         self.post_message(RunChanged(spec.id, note, follow=True))
 
     @work(
@@ -159,10 +160,10 @@ class TrainScreen(AfinaScreen):
         group="train-preflight",
         description="Preflight",
     )
-    def _preflight(self, settings: TrainSettings, options: dict[str, Any]) -> None:
+    def _preflight(self, request: train.TrainRequest) -> None:
         worker = get_current_worker()
         with tempfile.TemporaryDirectory(prefix="afina-preflight-") as scratch:
-            run_dir, _ = jobs.create_run(self.ws, settings, options, root=Path(scratch))
+            run_dir, _ = train.create_run(self.ws, request, root=Path(scratch))
             # In a child process: the TUI never loads torch, and quitting kills the child.
             report = measure_apart(run_dir, lambda: worker.is_cancelled)
         if not get_current_worker().is_cancelled:
@@ -170,12 +171,12 @@ class TrainScreen(AfinaScreen):
 
     @work(thread=True, exit_on_error=False, group="train-control", description="Stop")
     def _stop(self, run_id: str) -> None:
-        state = jobs.stop(jobs.runs_dir(self.ws) / run_id)
+        _, state = train.stop_run(self.ws, run_id)
         self.post_message(RunChanged(run_id, f"Run {run_id}: {state}."))
 
     @work(thread=True, exit_on_error=False, group="train-control", description="Resume")
     def _resume(self, run_id: str) -> None:
-        pid = jobs.resume(jobs.runs_dir(self.ws) / run_id)
+        _, pid = train.resume_run(self.ws, run_id)
         self.post_message(RunChanged(run_id, f"Resumed run {run_id} (pid {pid}).", follow=True))
 
     def worker_failed(self, worker: Worker[object]) -> None:
@@ -253,30 +254,34 @@ class TrainScreen(AfinaScreen):
 
     # -- actions --------------------------------------------------------------------------
 
-    def _form_values(self) -> tuple[TrainSettings, dict[str, Any]] | None:
-        """The form as settings and method options; what is wrong is said, not raised."""
+    def _form_request(self) -> train.TrainRequest | None:
+        """The form as a training request, checked now so that what is wrong is said at once
+        (in a notification, not raised); the action reads the workspace's settings itself."""
         form = self.query_one(TrainForm)
         if self._plugin is None or self._plugin.name != form.method:
             self.notify(f"The {form.method} method is not loaded.", severity="warning")
             return None
+        request = train.TrainRequest(tuple(form.overrides()), form.method_values())
         try:
-            return form.read(self.ws.config.train, self._plugin)
+            train.train_settings(self.ws, request)
+            options = self._plugin.resolve_options(dict(request.method_options))
         except AfinaError as e:
             self.notify(str(e), title="Check the form", severity="error", timeout=8)
             return None
+        return replace(request, method_options=options)
 
     def action_launch(self) -> None:
-        values = self._form_values()
-        if values is not None:
+        request = self._form_request()
+        if request is not None:
             self.notify("Preparing the run's data and starting it…", timeout=3)
-            self._launch(*values)
+            self._launch(request)
 
     def action_preflight(self) -> None:
-        values = self._form_values()
-        if values is not None:
+        request = self._form_request()
+        if request is not None:
             note = "Preflight: loading the model and timing a few steps (a minute or so)…"
             self.query_one(PreflightPanel).busy(note)
-            self._preflight(*values)
+            self._preflight(request)
 
     def _chosen(self, want_live: bool) -> str | None:
         trace = self._trace

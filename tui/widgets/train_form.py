@@ -2,8 +2,8 @@
 
 The method's fields are drawn from the options its plugin declares (name, type, default,
 help, choices), so a trainer installed from elsewhere gets a form without any code here. The
-form only holds text; the screen turns it into settings with ``spec.apply_overrides`` and
-the plugin's ``resolve_options``, which say what is wrong in words.
+form only holds text; the screen hands it to the train action as ``KEY=VALUE`` overrides
+and the method's values, which the engine parses and checks, saying what is wrong in words.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from afina.engine.config import TrainSettings
-from afina.engine.plugins import Option, Plugin
-from afina.engine.training.spec import apply_overrides
+from afina.engine.plugins import Option
 
 # The [train] settings the form shows, with what each one does.
 COMMON: tuple[tuple[str, str], ...] = (
@@ -116,16 +115,8 @@ class TrainForm(VerticalScroll):
     def method(self) -> str:
         return str(self.query_one("#form-method", Select).value)
 
-    def read(
-        self, base: TrainSettings, plugin: type[Plugin]
-    ) -> tuple[TrainSettings, dict[str, Any]]:
-        """The form over ``base`` as settings, and the method's options resolved by its plugin;
-        an AfinaError says what is wrong."""
-        settings = apply_overrides(base, self.overrides())
-        return settings, plugin.resolve_options(self.method_values())
-
     def overrides(self) -> list[str]:
-        """The common fields as ``KEY=VALUE``, for ``spec.apply_overrides``."""
+        """The common fields as ``KEY=VALUE``, over the workspace's [train] settings."""
         pairs = [f"{n}={self.query_one(f'#form-{n}', Input).value.strip()}" for n, _ in COMMON]
         return [*pairs, f"method={self.method}"]
 

@@ -104,7 +104,7 @@ def export_pairs(ws: Workspace, data_dir: Path, allow: tuple[str, ...]) -> int:
             "messages",
             data_dir / "pairs.jsonl",
             per_split=True,
-            allow=(*ws.config.curate.pii_allow, *allow),
+            allow=ws.scrub_allow(allow),
         )
     examples = int(dict(result.counts).get("train", 0))
     if not examples:
