@@ -11,7 +11,6 @@ from typing import Any
 from afina.engine.errors import AfinaError
 from afina.engine.ingest.run import Progress
 from afina.engine.training import jobs
-from afina.engine.training.events import follow
 from afina.engine.workspace import Workspace
 
 
@@ -79,7 +78,7 @@ def train_and_follow(
     final: dict[str, Any] | None = None
     evals: list[float] = []
     losses: list[float] = []
-    for e in follow(run_dir, poll=0.3):
+    for e in jobs.follow(run_dir, poll=0.3):
         if e is None:
             if jobs.runner_pid(run_dir) is None:
                 break

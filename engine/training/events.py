@@ -10,7 +10,6 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,17 +77,6 @@ def parse_lines(data: bytes) -> list[dict[str, Any]]:
         if isinstance(event, dict) and "type" in event:
             events.append(event)
     return events
-
-
-def follow(run_dir: Path, poll: float = 0.5, offset: int = 0) -> Iterator[dict[str, Any] | None]:
-    """Events as they are written, for ever; yields None on each idle poll so callers can
-    check whether the runner still lives (a final event may be an older start's)."""
-    while True:
-        events, offset = read_from(run_dir, offset)
-        yield from events
-        if not events:
-            yield None
-            time.sleep(poll)
 
 
 def last_start_offset(run_dir: Path) -> int:

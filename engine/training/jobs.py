@@ -12,7 +12,7 @@ import dataclasses
 import secrets
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -164,6 +164,20 @@ def status(run_dir: Path) -> RunStatus:
         t.message or t.advice,
         t.checkpoints,
     )
+
+
+def follow(run_dir: Path, offset: int = 0, poll: float = 0.5) -> Iterator[dict[str, Any] | None]:
+    """The run's events as they are written, for ever, carried by the launcher that started
+    it (so a run elsewhere streams the same way); yields None on each idle poll so callers can
+    check whether the runner still lives (a final event may be an older start's)."""
+    launcher = launcher_for(run_dir)
+    while True:
+        chunk, offset = launcher.follow(run_dir, offset)
+        events = parse_lines(chunk)
+        yield from events
+        if not events:
+            yield None
+            time.sleep(poll)
 
 
 def tail(

@@ -12,8 +12,8 @@ from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from afina.engine.training.events import FINAL, follow, last_start_offset
-from afina.engine.training.jobs import runner_pid
+from afina.engine.training.events import FINAL, last_start_offset
+from afina.engine.training.jobs import follow, runner_pid
 from afina.tui.cli.output import err, out
 
 
