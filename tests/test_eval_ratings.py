@@ -13,15 +13,13 @@ from afina.engine.eval.ratings import (
     bradley_terry,
     counts,
     elo,
-    preference_jsonl,
-    preference_pairs,
     ratings_by_tag,
     ratings_table,
     win_probability,
 )
 from afina.engine.eval.report import build_report
 from afina.engine.eval.report_render import render_markdown
-from afina.engine.store.votes import dump_votes, load_votes
+from afina.engine.store.votes import dump_votes, load_votes, preference_jsonl, preference_pairs
 from afina.engine.types import Vote
 
 

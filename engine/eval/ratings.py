@@ -27,7 +27,6 @@ votes with replacement.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -233,39 +232,3 @@ def ratings_by_tag(votes: Sequence[Vote], **options: Any) -> dict[str, list[Rati
 def win_probability(rating_a: float, rating_b: float) -> float:
     """The chance that A is preferred over B under the Bradley–Terry model."""
     return 1.0 / (1.0 + math.pow(10.0, (rating_b - rating_a) / SCALE))
-
-
-# --- preference pairs ------------------------------------------------------------------------
-
-
-def preference_pairs(votes: Iterable[Vote], *, with_meta: bool = False) -> list[dict[str, Any]]:
-    """Votes with a winner as {"prompt", "chosen", "rejected"} records, for DPO-style training.
-
-    Ties and both-bad votes carry no preference and are skipped, as are votes missing either
-    answer and votes whose two answers are the same text. ``with_meta`` adds the assistants'
-    names, the tags and the time; it is off by default because a trainer may refuse columns
-    it does not know.
-    """
-    out: list[dict[str, Any]] = []
-    for v in votes:
-        winner, loser = v.winner, v.loser
-        if winner is None or loser is None:
-            continue
-        chosen, rejected = v.answers.get(winner), v.answers.get(loser)
-        if chosen is None or rejected is None or chosen.strip() == rejected.strip():
-            continue
-        record: dict[str, Any] = {"prompt": v.prompt, "chosen": chosen, "rejected": rejected}
-        if with_meta:
-            record.update(
-                chosen_assistant=winner, rejected_assistant=loser, tags=list(v.tags), time=v.time
-            )
-        out.append(record)
-    return out
-
-
-def preference_jsonl(votes: Iterable[Vote], *, with_meta: bool = False) -> str:
-    """``preference_pairs`` as JSON Lines."""
-    return "".join(
-        json.dumps(r, ensure_ascii=False) + "\n"
-        for r in preference_pairs(votes, with_meta=with_meta)
-    )

@@ -139,7 +139,7 @@ def export_cmd(
     ctx: click.Context, out_path: Path, with_meta: bool, run_id: str | None, as_json: bool
 ) -> None:
     """Write votes with a winner as chosen/rejected preference pairs (JSON Lines, for DPO)."""
-    from afina.engine.eval.ratings import preference_jsonl, preference_pairs
+    from afina.engine.store.votes import preference_jsonl, preference_pairs
 
     with get_workspace(ctx).open_store() as store:
         votes = store.votes(run=run_id)
