@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from afina.engine.chat.generate import Assistant
-from afina.engine.training.data import IGNORE, encode
+from afina.engine.training.data import IGNORE, encode, pad_id
 from afina.engine.types import Messages
 
 
@@ -126,7 +126,7 @@ def reference_nlls(
         encode(tok, [*messages, {"role": "assistant", "content": reference}], max_length)[0]
         for messages, reference in items
     ]
-    pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+    pad = pad_id(tok)
     out: list[list[float]] = [[] for _ in items]
     kept = [i for i, e in enumerate(examples) if e is not None]
     order = sorted(kept, key=lambda i: len(examples[i].input_ids))  # type: ignore[union-attr]

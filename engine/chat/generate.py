@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from afina.engine.errors import NotFound
-from afina.engine.training.data import stop_token_ids
+from afina.engine.training.data import pad_id, stop_token_ids
 from afina.engine.training.spec import read_spec
 from afina.engine.types import Messages
 
@@ -80,7 +80,7 @@ class Assistant:
             "max_new_tokens": max_new_tokens,
             "do_sample": False,
             "eos_token_id": sorted(stop_token_ids(tok)),
-            "pad_token_id": tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id,
+            "pad_token_id": pad_id(tok),
         }
         if repetition_penalty != 1.0:
             penalty = RepetitionPenaltyLogitsProcessor(

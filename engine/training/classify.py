@@ -24,7 +24,7 @@ from afina.engine.errors import UsageError
 from afina.engine.plugins import Option
 from afina.engine.training.batching import ExampleDataset
 from afina.engine.training.contract import SEQ_CLASSIFICATION, TrainMethod
-from afina.engine.training.data import Example
+from afina.engine.training.data import Example, pad_id
 from afina.engine.training.hardware import Hardware
 from afina.engine.training.labelled import Row
 from afina.engine.training.spec import RunSpec
@@ -220,7 +220,7 @@ def load_final(final: Path) -> tuple[Any, Any, list[str]]:
     labels = list(info["labels"])
     tokenizer = AutoTokenizer.from_pretrained(str(final))
     base = ClassifyMethod().load_classifier(info["base_model"], {}, labels, torch.float32)
-    base.config.pad_token_id = tokenizer.pad_token_id or tokenizer.eos_token_id
+    base.config.pad_token_id = pad_id(tokenizer)
     model = PeftModel.from_pretrained(base, str(final))
     model.eval()
     return model, tokenizer, labels

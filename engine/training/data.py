@@ -141,6 +141,14 @@ def _answer_end(tokenizer: Any, answer: Sequence[int]) -> int | None:
     return None
 
 
+def pad_id(tokenizer: Any) -> int:
+    """The id batches are padded with: the tokenizer's pad token, else its end of sequence
+    (SmolLM2 and many chat models have no pad token; masks keep the pads unseen). Id 0 is a
+    real id, so the test is against None."""
+    pad = tokenizer.pad_token_id
+    return int(pad if pad is not None else tokenizer.eos_token_id)
+
+
 def stop_token_ids(tokenizer: Any) -> set[int]:
     ids = {tokenizer.eos_token_id} if tokenizer.eos_token_id is not None else set()
     for tok in ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>"):

@@ -28,6 +28,7 @@ from afina.engine.training.data import (
     encode_all,
     load_replay,
     mix_replay,
+    pad_id,
     read_messages,
 )
 from afina.engine.training.hardware import Choices, Hardware, choose, detect
@@ -216,17 +217,12 @@ def make_trainer(st: Setup, callbacks: list[Any]) -> Any:
             args=training_arguments(st),
             train_dataset=st.train,
             eval_dataset=st.validation,
-            data_collator=Collator(_pad_id(st.tokenizer)),
+            data_collator=Collator(pad_id(st.tokenizer)),
             callbacks=callbacks,
             fast_loss=SAME_POSITIONS in st.method.capabilities,
             lengths=st.train.lengths(),
         )
     )
-
-
-def _pad_id(tokenizer: Any) -> int:
-    pad = tokenizer.pad_token_id
-    return int(pad if pad is not None else tokenizer.eos_token_id)
 
 
 def save_final(trainer: Any, st: Setup) -> Path:

@@ -27,6 +27,7 @@ from afina.engine.training.classify import (
     encode_rows,
 )
 from afina.engine.training.contract import SEQ_CLASSIFICATION
+from afina.engine.training.data import pad_id
 from afina.engine.training.labelled import read_labelled, split_rows
 from afina.engine.training.objectives import Objective
 
@@ -103,15 +104,13 @@ class Classification(Objective):
         label_ids = {name: i for i, name in enumerate(labels)}
         train_rows, val_rows = split_rows(rows, float(options["validation_share"]), s.seed)
         tokenizer = load_tokenizer(s.base_model)
-        pad_id = tokenizer.pad_token_id
-        pad_id = int(pad_id if pad_id is not None else tokenizer.eos_token_id)
         train, train_report = encode_rows(tokenizer, train_rows, label_ids, s.max_length)
         validation, val_report = encode_rows(tokenizer, val_rows, label_ids, s.max_length)
 
         model = method.load_classifier(s.base_model, options, labels, torch.float32)
         # The head reads the last token that is not padding; SmolLM2 pads with its end-of-turn
         # token, so the model must know which id that is (attention masks keep pads unseen).
-        model.config.pad_token_id = pad_id
+        model.config.pad_token_id = pad_id(tokenizer)
         model.config.use_cache = False
         model, choices = recipe.prepare_model(model, hw, spec, method, options)
         st = recipe.Setup(
@@ -151,7 +150,7 @@ class Classification(Objective):
                 args=args,
                 train_dataset=train,
                 eval_dataset=st.validation,
-                data_collator=ClassifyCollator(pad_id),
+                data_collator=ClassifyCollator(pad_id(tokenizer)),
                 compute_metrics=scorer,
                 callbacks=[callback],
             )
