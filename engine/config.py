@@ -40,6 +40,13 @@ class CurateSettings:
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class AssistantSettings:
+    # The system message of the fine-tune's training prompts and of every assistant; empty:
+    # afina suggests one naming the business (`afina train --dry-run` shows it).
+    system_prompt: str = ""
+
+
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 GRADIENT_CHECKPOINTING = ("auto", "on", "off")
 # transformers' scheduler names that need no arguments beyond warm-up and the step count (the
@@ -154,7 +161,11 @@ class Config:
     workspace: WorkspaceSettings = field(default_factory=WorkspaceSettings)
     import_: ImportSettings = field(default_factory=ImportSettings)
     curate: CurateSettings = field(default_factory=CurateSettings)
+    assistant: AssistantSettings = field(default_factory=AssistantSettings)
     train: TrainSettings = field(default_factory=TrainSettings)
+    # The [train] keys afina.toml sets itself: the others are recommended from the data and
+    # the hardware when a run is made (engine.training.recommend).
+    train_keys: frozenset[str] = field(default=frozenset(), metadata={"toml": False})
 
 
 # TOML names that are Python keywords get a trailing underscore in the dataclasses.
@@ -195,18 +206,27 @@ pii_allow = []
 # [curate.rules.urls]
 # mode = "replace"
 
+[assistant]
+# The system message the fine-tune trains with and every assistant answers with. Left empty,
+# afina suggests one that names the business (from [curate] pii_allow, [workspace] name or
+# the answers); `afina train --dry-run` shows it. For example:
+# system_prompt = "You are the support assistant of Lumiar Fibra. Answer briefly and accurately."
+system_prompt = ""
+
 [train]
+# A setting left out here is chosen when a run is made, from the pairs, the model's size and
+# the hardware; `afina train --dry-run` says what was chosen and why. Set one to fix it.
 # The base model: the embedded default, a local folder, or a Hugging Face id already in the
 # cache (`afina models` lists what loads offline).
 base_model = "smollm2-135m-instruct"
 # The training method: lora, qlora, ia3, prompt-tuning, prefix-tuning, full (`afina plugins`).
 method = "lora"
 # Peak learning rate, reached after warm-up and then decayed (cosine).
-learning_rate = 2e-4
+# learning_rate = 1e-3
 # Passes over the training pairs (max_steps = N stops after N optimizer steps instead).
-epochs = 3
+# epochs = 3
 # Pairs per step; grad_accum = N adds N steps' gradients before each update.
-batch_size = 4
+# batch_size = 8
 # Tokens per pair; longer pairs lose their earliest context first, then are dropped.
 max_length = 512
 # Seeds the data order, the adapter's initial weights and dropout: same seed, same run.
@@ -224,10 +244,12 @@ keep_checkpoints = 2
 # replay_data = "general.jsonl"
 # replay_fraction = 0.1
 # Show a share of training prompts with retrieved pairs (from `afina index build`), as the
-# ft+rag assistant sees them, so the fine-tune learns to use them:
+# ft+rag assistant sees them, so the fine-tune learns to use them (chosen when an index
+# exists; 0 turns it off):
 # retrieval_share = 0.5
-# retrieval_k = 3
-# Options per method (`afina plugins --verbose` lists them):
+# retrieval_k = 2
+# Options per method (`afina plugins --verbose` lists them; r, alpha and target_modules of
+# lora and qlora are chosen when left out):
 # [train.options.lora]
 # r = 16
 # alpha = 32
@@ -239,7 +261,11 @@ def parse_config(text: str, origin: str = "afina.toml") -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{origin}: not valid TOML: {e}") from e
-    return _build(Config, data, origin, "")
+    config = _build(Config, data, origin, "")
+    train = data.get("train", {})
+    return dataclasses.replace(
+        config, train_keys=frozenset(train if isinstance(train, dict) else ())
+    )
 
 
 def load_config(path: Path) -> Config:
@@ -262,7 +288,11 @@ def _build(cls: type, table: Any, origin: str, prefix: str) -> Any:
     if not isinstance(table, dict):
         raise ConfigError(f"{origin}: [{prefix}] must be a table")
     hints = get_type_hints(cls)
-    by_toml = {_TOML_NAME.get(f.name, f.name): f for f in dataclasses.fields(cls)}
+    by_toml = {
+        _TOML_NAME.get(f.name, f.name): f
+        for f in dataclasses.fields(cls)
+        if f.metadata.get("toml", True)
+    }
     values: dict[str, Any] = {}
     for key, raw in table.items():
         dotted = f"{prefix}.{key}" if prefix else key

@@ -10,6 +10,7 @@ import pytest
 from afina.engine.chat.assistants import Assistants
 from afina.engine.errors import UsageError
 from afina.engine.rag.embed import load_embedder
+from afina.engine.training.spec import read_spec
 from afina.tui.cli import main
 
 pytest.importorskip("peft")
@@ -29,7 +30,11 @@ def test_every_kind_answers_and_retrieval_kinds_carry_their_sources(tuned_ws):
         assert len(answers[kind].sources) == 2
         assert all(s.key.startswith("pair:") for s in answers[kind].sources)
     assert answers["rag"].messages[0]["role"] == "system"
-    assert [m["role"] for m in answers["few-shot"].messages] == ["user", "assistant"] * 2 + ["user"]
+    roles = ["system", *["user", "assistant"] * 2, "user"]
+    assert [m["role"] for m in answers["few-shot"].messages] == roles
+    # every kind starts from the system prompt the run trained with
+    system = read_spec(run_dir).system_prompt
+    assert system and all(a.messages[0]["content"].startswith(system) for a in answers.values())
     assert team._model is not None and team._model.adapter  # one model served all five
     # ft and base send the same prompt; only the weights differ (the adapter on or off)
     assert answers["ft"].messages == answers["base"].messages

@@ -6,7 +6,14 @@ import pytest
 
 from afina.engine.chat.prompts import KINDS, build_messages
 from afina.engine.errors import UsageError
-from afina.engine.rag.context import RAG_SYSTEM, Source, reference_block, sources_from_hits
+from afina.engine.rag.context import (
+    DOCS_INTRO,
+    PAIRS_INTRO,
+    RAG_SYSTEM,
+    Source,
+    reference_block,
+    sources_from_hits,
+)
 from afina.engine.rag.contract import Hit
 
 PAIR = Source(
@@ -17,6 +24,7 @@ PAIR = Source(
 )
 DOC = Source("doc:faq.md#2", 0.61, "Planos: 500 Mega por R$ 99,90.", {"kind": "doc"})
 QUESTION = "que horas vocês abrem no sábado?"
+SYSTEM = "You are the customer support assistant of Lumiar Fibra."
 
 
 @pytest.mark.parametrize("kind", ["base", "ft"])
@@ -33,15 +41,33 @@ def test_few_shot_puts_retrieved_pairs_as_earlier_turns_and_skips_documents():
 
 
 @pytest.mark.parametrize("kind", ["rag", "ft+rag"])
-def test_rag_gives_numbered_reference_material_in_a_system_message(kind):
-    system, user = build_messages(kind, QUESTION, [PAIR, DOC])
-    assert system["role"] == "system" and system["content"].startswith(RAG_SYSTEM)
-    assert (
-        "[1] Q: qual o horário?\nA: Segunda a sexta, das 9h às 18h.\n\n"
-        "[2] Planos: 500 Mega por R$ 99,90."
-    ) in system["content"]
+def test_rag_gives_reference_material_after_the_system_prompt(kind):
+    system, user = build_messages(kind, QUESTION, [PAIR, DOC], SYSTEM)
+    assert system == {
+        "role": "system",
+        "content": f"{SYSTEM}\n\n{PAIRS_INTRO}\n"
+        "Q: qual o horário?\nA: Segunda a sexta, das 9h às 18h.\n\n"
+        f"{DOCS_INTRO}\nPlanos: 500 Mega por R$ 99,90.",
+    }
     assert user == {"role": "user", "content": QUESTION}
-    assert reference_block([DOC]) == "[1] Planos: 500 Mega por R$ 99,90."
+    # No numbering for a small model to copy into its answer.
+    assert "[1]" not in system["content"] and "[2]" not in system["content"]
+    assert (
+        reference_block([DOC])
+        == "Use these passages from our documents:\nPlanos: 500 Mega por R$ 99,90."
+    )
+    assert build_messages(kind, QUESTION, [PAIR])[0]["content"].startswith(RAG_SYSTEM)
+
+
+def test_every_kind_starts_from_the_same_system_prompt():
+    for kind in KINDS:
+        messages = build_messages(kind, QUESTION, [PAIR, DOC], SYSTEM)
+        assert messages[0]["role"] == "system" and messages[0]["content"].startswith(SYSTEM)
+        assert messages[-1] == {"role": "user", "content": QUESTION}
+    assert build_messages("base", QUESTION, system=SYSTEM) == [
+        {"role": "system", "content": SYSTEM},
+        {"role": "user", "content": QUESTION},
+    ]
 
 
 def test_nothing_retrieved_means_the_question_alone_and_unknown_kinds_are_refused():

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from afina.engine.config import DEFAULT_TOML, Config, parse_config
 from afina.engine.errors import ConfigError
+from afina.engine.training.recommend import CHOSEN
 
 
 def test_documented_defaults_are_the_defaults():
-    assert parse_config(DEFAULT_TOML) == Config()
+    written = parse_config(DEFAULT_TOML)
+    assert dataclasses.replace(written, train_keys=frozenset()) == Config()
+    # what a new workspace leaves to the recommendations (engine.training.recommend)
+    assert not written.train_keys & set(CHOSEN)
 
 
 def test_every_default_key_is_documented_with_a_comment():

@@ -162,7 +162,8 @@ def test_account_export_with_left_chats(tmp_path):
         "after chats.list[1].messages[2]",
     ]
     assert (joined[-1].reason, joined[-1].count) == (
-        "service message (invite_members), more not listed", 7
+        "service message (invite_members), more not listed",
+        7,
     )
     notes = [(s.place, s.reason) for s in r.skips]
     assert ("chats.list[2]", "chat has no messages to import") in notes

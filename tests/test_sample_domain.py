@@ -67,8 +67,9 @@ def zip_member(path: Path) -> tuple[zipfile.ZipInfo, bytes]:
 
 
 def whatsapp_texts() -> dict[str, str]:
-    return {p.name: zip_member(p)[1].decode("utf-8")
-            for p in sorted((DATA / "whatsapp").glob("*.zip"))}
+    return {
+        p.name: zip_member(p)[1].decode("utf-8") for p in sorted((DATA / "whatsapp").glob("*.zip"))
+    }
 
 
 def slack_messages() -> list[dict[str, Any]]:
@@ -101,13 +102,18 @@ def test_generator_reproduces_committed_files(regenerated: Path) -> None:
             # the member, its timestamp and its content may not.
             (info_a, data_a), (info_b, data_b) = zip_member(path), zip_member(fresh[rel])
             assert (info_a.filename, info_a.date_time, info_a.compress_type, data_a) == (
-                info_b.filename, info_b.date_time, info_b.compress_type, data_b), rel
+                info_b.filename,
+                info_b.date_time,
+                info_b.compress_type,
+                data_b,
+            ), rel
         else:
             assert path.read_bytes() == fresh[rel].read_bytes(), f"{rel} differs; rerun the script"
 
 
-def test_generator_is_byte_identical_between_runs(gen: ModuleType, regenerated: Path,
-                                                  tmp_path: Path) -> None:
+def test_generator_is_byte_identical_between_runs(
+    gen: ModuleType, regenerated: Path, tmp_path: Path
+) -> None:
     again = tmp_path / "again"
     assert gen.main(["--out", str(again)]) == 0
     first, second = files_under(regenerated), files_under(again)
@@ -160,8 +166,10 @@ def test_heldout_covers_every_fact() -> None:
 
 
 def test_the_faqs_state_every_fact() -> None:
-    faq = {lang: (DATA / "docs" / f"faq-{lang}.md").read_text(encoding="utf-8")
-           for lang in ("pt", "en")}
+    faq = {
+        lang: (DATA / "docs" / f"faq-{lang}.md").read_text(encoding="utf-8")
+        for lang in ("pt", "en")
+    }
     for fact in json.loads((DATA / "facts.json").read_text(encoding="utf-8")):
         for lang in ("pt", "en"):
             for value in fact[lang]["facts"]:
@@ -238,8 +246,9 @@ def test_slack_threads_are_consistent() -> None:
 def counted() -> dict[str, int]:
     """The counts, taken from the files themselves (never from the manifest)."""
     wa = whatsapp_texts()
-    wa_messages = sum(1 for t in wa.values() for line in t.splitlines()[1:]
-                      if WA_MESSAGE.match(line))
+    wa_messages = sum(
+        1 for t in wa.values() for line in t.splitlines()[1:] if WA_MESSAGE.match(line)
+    )
     messages = slack_messages()
     rows = heldout()
     return {
@@ -251,8 +260,9 @@ def counted() -> dict[str, int]:
         "Slack messages in threads": sum(1 for m in messages if "thread_ts" in m),
         "Slack messages in all": len(messages),
         "Slack day files": len(list((DATA / "slack" / "support").glob("*.json"))),
-        "Slack users in users.json": len(json.loads(
-            (DATA / "slack" / "users.json").read_text(encoding="utf-8"))),
+        "Slack users in users.json": len(
+            json.loads((DATA / "slack" / "users.json").read_text(encoding="utf-8"))
+        ),
         "Documents": len(list((DATA / "docs").glob("*.md"))),
         "Held-out questions": len(rows),
         "Held-out questions (pt)": sum(r["lang"] == "pt" for r in rows),

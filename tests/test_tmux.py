@@ -34,7 +34,9 @@ class Tmux:
     def run(self, *args: str) -> str:
         done = subprocess.run(
             ["tmux", "-L", self.socket, "-f", os.devnull, *args],
-            capture_output=True, text=True, timeout=10,
+            capture_output=True,
+            text=True,
+            timeout=10,
         )
         return done.stdout
 
@@ -62,20 +64,37 @@ def test_afina_in_tmux(tmp_path: Path) -> None:
     ws, _ = init_workspace(tmp_path / "ws")
     chats = ws.root / "chats"
     chats.mkdir()
-    (chats / "sample.json").write_text(json.dumps([
-        {"id": "t1", "conversations": [
-            {"from": "human", "value": "Where is the tmux manual?"},
-            {"from": "gpt", "value": "Type man tmux in a shell."},
-        ]},
-    ]), encoding="utf-8")
+    (chats / "sample.json").write_text(
+        json.dumps(
+            [
+                {
+                    "id": "t1",
+                    "conversations": [
+                        {"from": "human", "value": "Where is the tmux manual?"},
+                        {"from": "gpt", "value": "Type man tmux in a shell."},
+                    ],
+                },
+            ]
+        ),
+        encoding="utf-8",
+    )
 
     tmux = Tmux(f"afina-test-{os.getpid()}", "afina")
     # The shell line reports afina's exit code, so a clean quit is visible on the screen.
     command = f"{AFINA}; echo AFINA-EXITED $?; sleep 30"
     try:
         tmux.run(
-            "new-session", "-d", "-s", tmux.session, "-x", "120", "-y", "40",
-            "-c", str(ws.root), command,
+            "new-session",
+            "-d",
+            "-s",
+            tmux.session,
+            "-x",
+            "120",
+            "-y",
+            "40",
+            "-c",
+            str(ws.root),
+            command,
         )
         tmux.wait_for(lambda s: "0 sources" in s and "Quit" in s, "the Home screen")
 

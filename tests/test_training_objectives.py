@@ -41,7 +41,7 @@ FAKE_MODULE = textwrap.dedent(
         name = "fake"
         task = "test-task"
 
-        def prepare_data(self, ws, settings, options, data_dir, allow):
+        def prepare_data(self, ws, settings, options, data_dir, allow, system_prompt=""):
             data_dir.mkdir(parents=True)
             (data_dir / "rows.txt").write_text("a\\nb\\nc\\n")
             options["rows"] = "data/rows.txt"

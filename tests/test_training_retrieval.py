@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from afina.engine.errors import ConfigError
-from afina.engine.rag.context import RAG_SYSTEM
+from afina.engine.rag.context import PAIRS_INTRO
 from afina.engine.rag.workspace_index import build_workspace_index
 from afina.engine.training import jobs
 from afina.engine.training.data import read_messages
@@ -34,13 +34,15 @@ def test_a_share_of_prompts_gets_retrieved_pairs_but_never_its_own(indexed_ws):
     # about half, by the seed; each gains one system message and is otherwise the same
     assert 0.35 * len(bare) < len(changed) < 0.65 * len(bare)
     for got, plain in changed:
-        assert got[1:] == plain and got[0]["role"] == "system"
+        # the domain's system prompt, then the retrieved pairs, then the same turns
+        assert plain[0] == {"role": "system", "content": spec.system_prompt}
+        assert got[1:] == plain[1:] and got[0]["role"] == "system"
         system = got[0]["content"]
-        assert system.startswith(RAG_SYSTEM) and "[1] Q: " in system
-        assert "[3] Q: " not in system  # k = 2
+        assert system.startswith(spec.system_prompt + "\n\n" + PAIRS_INTRO)
+        assert system.count("\nQ: ") <= 2  # k = 2
         assert f"Q: {plain[-2]['content']}\nA:" not in system  # the pair's own answer
     # fewer than k only where stored copies of the same question were left out
-    assert sum("[2] Q: " in got[0]["content"] for got, _ in changed) > 0.9 * len(changed)
+    assert sum(got[0]["content"].count("\nQ: ") == 2 for got, _ in changed) > 0.9 * len(changed)
     # the validation split is left bare, and the run records the setting
     assert read_messages(run_dir / "data" / "pairs.validation.jsonl") == read_messages(
         bare_dir / "data" / "pairs.validation.jsonl"
@@ -54,7 +56,8 @@ def test_the_same_seed_picks_the_same_prompts(indexed_ws, tmp_path):
     bare_dir, _ = jobs.create_run(indexed_ws, indexed_ws.config.train)
     path = tmp_path / "train.jsonl"
     path.write_text((bare_dir / "data" / "pairs.train.jsonl").read_text(encoding="utf-8"))
-    assert add_retrieved_context(indexed_ws, path, 0.3, 3, "default", settings.seed) > 0
+    system = read_messages(path)[0][0]["content"]
+    assert add_retrieved_context(indexed_ws, path, 0.3, 3, "default", settings.seed, None, system)
     assert path.read_text() == (run_dir / "data" / "pairs.train.jsonl").read_text()
 
 

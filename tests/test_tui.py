@@ -34,10 +34,13 @@ SIZE = (120, 40)
 def sharegpt(n: int) -> list[dict[str, object]]:
     """``n`` two-turn ShareGPT conversations with predictable text."""
     return [
-        {"id": f"c{i}", "conversations": [
-            {"from": "human", "value": f"How do I reset router model {i}?"},
-            {"from": "gpt", "value": f"Hold the reset button of model {i} for ten seconds."},
-        ]}
+        {
+            "id": f"c{i}",
+            "conversations": [
+                {"from": "human", "value": f"How do I reset router model {i}?"},
+                {"from": "gpt", "value": f"Hold the reset button of model {i} for ten seconds."},
+            ],
+        }
         for i in range(1, n + 1)
     ]
 
@@ -103,7 +106,10 @@ async def test_home_shows_counts_sources_and_turns(ws: Workspace) -> None:
         sources = screen.query_one("#sources", DataTable)
         assert sources.row_count == 1
         assert [cell(sources, 0, c) for c in (1, 2, 3, 5)] == [
-            "sharegpt", "2", "4", "chats/sample.json",
+            "sharegpt",
+            "2",
+            "4",
+            "chats/sample.json",
         ]
         conversations = screen.query_one("#conversations", DataTable)
         assert conversations.row_count == 2
@@ -167,7 +173,10 @@ async def test_import_scan_preview_import_and_refresh_home(ws: Workspace) -> Non
         table = screen.query_one(CandidateTable)
         assert table.row_count == 1
         assert [cell(table, 0, c) for c in (4, 0, 1, 2)] == [
-            "chats/sample.json", "sharegpt", "0.90", "ready",
+            "chats/sample.json",
+            "sharegpt",
+            "0.90",
+            "ready",
         ]
         preview = plain(screen.query_one("#preview-body", Static))
         assert "How do I reset router model 1?" in preview
@@ -178,7 +187,13 @@ async def test_import_scan_preview_import_and_refresh_home(ws: Workspace) -> Non
         summary = screen.query_one(SummaryTable)
         assert summary.display
         assert [cell(summary, 0, c) for c in range(7)] == [
-            "imported", "sharegpt", "2", "4", "0", "0", "chats/sample.json",
+            "imported",
+            "sharegpt",
+            "2",
+            "4",
+            "0",
+            "0",
+            "chats/sample.json",
         ]
         status = str(screen.query_one("#scan-status", Label).content)
         assert "1 imported" in status and "1 source, 2 conversations, 4 turns" in status

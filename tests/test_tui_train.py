@@ -305,9 +305,13 @@ async def test_form_draws_the_lora_options_and_launches_with_them(
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_train(pilot)
         form = screen.query_one("#train-form")
-        for name, value in (("r", "8"), ("alpha", "16"), ("dropout", "0.05")):
+        # the options a run gets: the recommended ones over the plugin's defaults
+        for name, value in (("r", "16"), ("alpha", "32"), ("dropout", "0.05")):
             assert form.query_one(f"#opt-{name}", Input).value == value
-        assert form.query_one("#opt-target_modules", Input).value == "auto"
+        assert form.query_one("#opt-target_modules", Input).value == "all-linear"
+        # settings afina.toml leaves out start empty: the recommendation decides them
+        lr = form.query_one("#form-learning_rate", Input)
+        assert lr.value == "" and lr.placeholder == "auto"
         assert "lora options" in str(form.query_one("#options-title", Label).content)
         assert NO_RUNS_TEXT in plain(screen.query_one("#run-head", Static))
 
@@ -318,21 +322,23 @@ async def test_form_draws_the_lora_options_and_launches_with_them(
         form.query_one("#form-epochs", Input).value = ""
         await pilot.press("2")
         form.query_one("#opt-r", Input).value = "4"
-        form.query_one("#opt-target_modules", Input).value = "all-linear"
         form.query_one("#form-max_steps", Input).focus()
         form.query_one("#form-max_steps", Input).value = "20"
         await pilot.press("enter")
         await settle(pilot)
         assert len(calls) == 1
         settings, options = calls[0]
-        assert settings == replace(ws.config.train, epochs=2.0, max_steps=20)
-        assert options == {"r": 4, "alpha": 16, "dropout": 0.05, "target_modules": "all-linear"}
+        # what the person typed, and the recommended values of what they left empty
+        assert settings == replace(
+            ws.config.train, epochs=2.0, max_steps=20, learning_rate=1e-3, batch_size=8
+        )
+        assert options == {"r": 4, "alpha": 32, "dropout": 0.05, "target_modules": "all-linear"}
         assert screen._run_id == "20250102-000000-dddd"
         assert screen.query_one(RunsTable).run_ids == ["20250102-000000-dddd"]
         assert any("pid 4242" in n.message for n in app._notifications)
 
         # A value the settings refuse is said in words; nothing starts.
-        form.query_one("#form-epochs", Input).value = ""
+        form.query_one("#form-epochs", Input).value = "two"
         await pilot.press("enter")
         await settle(pilot)
         assert len(calls) == 1

@@ -11,10 +11,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from afina.engine.config import TrainSettings
 from afina.engine.training import jobs
+from afina.engine.training.recommend import (
+    SMALL_MODEL,
+    DataShape,
+    Recommended,
+    estimate_params,
+    recommend,
+)
 from afina.engine.training.spec import RunSpec, apply_overrides
 from afina.engine.workspace import Workspace
 
@@ -33,13 +41,68 @@ def train_settings(ws: Workspace, request: TrainRequest) -> TrainSettings:
     return apply_overrides(ws.config.train, list(request.overrides))
 
 
+def plan(ws: Workspace, request: TrainRequest) -> Recommended:
+    """The settings and method options a run of ``request`` would use: what afina.toml and the
+    request set, and the recommended value of everything else, each with its reason."""
+    settings = train_settings(ws, request)
+    given = set(ws.config.train_keys) | {
+        item.partition("=")[0].strip().replace("-", "_") for item in request.overrides
+    }
+    options = dict(ws.config.train.options.get(settings.method, {}))
+    options.update(request.method_options)
+    return recommend(settings, options, given, set(options), data_shape(ws, settings))
+
+
+def data_shape(ws: Workspace, settings: TrainSettings) -> DataShape:
+    """The numbers the recommendations read: train pairs, model size, device, index."""
+    from afina.engine.rag.workspace_index import list_indexes
+    from afina.engine.store.pairs import PairFilter
+
+    with ws.open_store() as store:
+        pairs = store.count_pairs(PairFilter(status="accepted", split="train"))
+    return DataShape(
+        train_pairs=pairs,
+        params=model_params(settings.base_model),
+        device=_device(),
+        has_index=settings.retrieval_index in list_indexes(ws),
+    )
+
+
+def model_params(base_model: str) -> int:
+    """The base model's size, read from its config.json without loading weights (nor torch:
+    the TUI plans runs); a model that cannot be read is taken as a small one (its own load
+    fails later, with its reason)."""
+    import json
+
+    from afina.engine.errors import AfinaError
+    from afina.engine.models import resolve
+
+    try:
+        where = Path(resolve(base_model))
+        if where.is_dir():
+            config: Any = json.loads((where / "config.json").read_text(encoding="utf-8"))
+            config = config.get("text_config", config)  # a multimodal model's language part
+            return estimate_params(SimpleNamespace(**config))
+        from transformers import AutoConfig
+
+        return estimate_params(AutoConfig.from_pretrained(str(where)))
+    except (OSError, ValueError, TypeError, AttributeError, AfinaError):
+        return SMALL_MODEL
+
+
+def _device() -> str:
+    """Whether an NVIDIA GPU is there, told without importing torch; the runner decides."""
+    return "cuda" if Path("/proc/driver/nvidia/version").exists() else "cpu"
+
+
 def create_run(
     ws: Workspace, request: TrainRequest, root: Path | None = None
 ) -> tuple[Path, RunSpec]:
-    """A run folder with its spec and its data, not started. ``root``: where to make it
-    instead of runs/ (a preflight's scratch folder)."""
-    settings = train_settings(ws, request)
-    return jobs.create_run(ws, settings, dict(request.method_options), root=root)
+    """A run folder with its spec and its data, not started, with the recommended value of
+    every setting the request and afina.toml leave out. ``root``: where to make it instead of
+    runs/ (a preflight's scratch folder)."""
+    chosen = plan(ws, request)
+    return jobs.create_run(ws, chosen.settings, chosen.method_options, root=root)
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,9 @@ class Assistants:
     index: str = "default"
     k: int = 3
     embedder: Any = None  # tests inject a model-free embedder
+    # The system prompt every kind answers with; None: the run's (what it trained with), or
+    # without a run the workspace's.
+    system: str | None = None
     _model: Assistant | None = field(default=None, repr=False)
     _base: Assistant | None = field(default=None, repr=False)  # beside a full fine-tune
     _retriever: Any = field(default=None, repr=False)
@@ -91,7 +94,17 @@ class Assistants:
         """The prompt ``kind`` sends for ``question``, and the sources retrieved for it."""
         build_messages(kind, question)  # an unknown kind fails before anything loads
         sources = self.sources(question) if kind in RETRIEVES else []
-        return build_messages(kind, question, sources), sources
+        return build_messages(kind, question, sources, self.system_prompt()), sources
+
+    def system_prompt(self) -> str:
+        if self.system is None:
+            if self.run_dir is not None:
+                self.system = read_spec(self.run_dir).system_prompt
+            else:
+                from afina.engine.rag.system_prompt import system_prompt_for
+
+                self.system = system_prompt_for(self.ws)
+        return self.system
 
     def answer(
         self,

@@ -125,14 +125,16 @@ def curate_size(ws: Workspace, opts: DemoOptions) -> int:
 
 def stage_train(ws: Workspace, progress: Progress, opts: DemoOptions) -> StageResult:
     """Fine-tune the embedded model on the curated pairs in a background job, followed here."""
-    if not opts.steps:
+    if opts.steps == 0:
         return StageResult("train", "skipped (--steps 0)")
     summary, details = train_and_follow(ws, opts, progress, company_contacts())
     return StageResult("train", summary, details)
 
 
 def train_size(ws: Workspace, opts: DemoOptions) -> int:
-    return opts.steps
+    from afina.engine.demo.train import demo_run
+
+    return 0 if opts.steps == 0 else int(demo_run(ws, opts)[0].max_steps)
 
 
 def stage_index(ws: Workspace, progress: Progress, opts: DemoOptions) -> StageResult:
@@ -169,14 +171,14 @@ def index_size(ws: Workspace, opts: DemoOptions) -> int:
 def stage_evaluate(ws: Workspace, progress: Progress, opts: DemoOptions) -> StageResult:
     """Base, few-shot, RAG, FT and FT+RAG answer the held-out questions; the report says who
     does better, with intervals."""
-    if not opts.steps:
+    if opts.steps == 0:
         return StageResult("evaluate", "skipped (no fine-tune to evaluate)")
     summary, details = evaluate_demo(ws, opts, progress.on_bytes)
     return StageResult("evaluate", summary, details)
 
 
 def evaluate_size(ws: Workspace, opts: DemoOptions) -> int:
-    return demo_eval_units(opts) if opts.steps else 0
+    return 0 if opts.steps == 0 else demo_eval_units(opts)
 
 
 Stage = Callable[[Workspace, Progress, DemoOptions], StageResult]

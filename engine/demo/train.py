@@ -16,9 +16,9 @@ from afina.engine.workspace import Workspace
 
 @dataclass(frozen=True)
 class DemoOptions:
-    steps: int = 110  # optimizer steps of the demo's fine-tune; 0 skips training
-    batch_size: int = 8
-    learning_rate: float = 2e-3
+    # Optimizer steps of the demo's fine-tune; None: what `afina train` recommends for the
+    # data (capped at DEMO_MAX_STEPS to keep the demo's time); 0 skips training.
+    steps: int | None = None
     base_model: str | None = None  # None: the workspace's (the embedded SmolLM2)
     samples: int = 2  # validation questions answered by the base and the tuned model
     questions: int = 24  # held-out questions evaluated, spread over the file; 0: all 79
@@ -41,38 +41,36 @@ def quick_options(base_model: str | None = None, embedder: str | None = None) ->
     )
 
 
-# A short run has to move the model: adapters on every linear layer learn the domain's tone
-# in ~100 steps where the q/v default barely starts (validation loss 4.20 -> 2.24 against
-# 4.19 -> 3.18 in 60 steps at 1e-3 with q/v r=8, measured on the sample domain). With the
-# greetings cut from the answers, 150 batches of 8 at 2e-3 (three passes over the 370
-# pairs, 7.7 minutes) reach a validation loss of 1.30 where 100 at 1e-3 stop at 1.95, and
-# the fine-tune's lead over the base model on the held-out questions doubles
-# (benchmarks/RESULTS.md, "Demo evaluation"). Twice the steps gain little more (0.208 ->
-# 0.220 ROUGE-L), and on a slower day of the same 2-core machine (4.5 s a step, not 2.8)
-# 150 steps and 32 questions took 17.5 minutes: 110 steps and 24 questions keep the demo
-# under 15 minutes there.
-DEMO_LORA = {"target_modules": "all-linear", "r": 16, "alpha": 32}
+# The demo trains with `afina train`'s recommended settings (engine.training.recommend), so
+# what it shows is what a user gets; only the step count is capped, to keep the whole demo
+# under 15 minutes on a 2-core CPU (benchmarks/RESULTS.md).
+DEMO_MAX_STEPS = 110
 
 
-def demo_settings(ws: Workspace, opts: DemoOptions) -> Any:
-    """A short run with evaluations at the start, the middle and the end."""
-    every = max(1, opts.steps // 2)
-    return dataclasses.replace(
-        ws.config.train,
-        base_model=opts.base_model or ws.config.train.base_model,
-        method="lora",
-        max_steps=opts.steps,
-        batch_size=opts.batch_size,
-        learning_rate=opts.learning_rate,
-        eval_every=every,
-        checkpoint_every=every,
+def demo_run(ws: Workspace, opts: DemoOptions) -> Any:
+    """The recommended settings for the workspace's data, with evaluations at the start, the
+    middle and the end."""
+    from afina.engine.actions.train import TrainRequest, plan
+
+    overrides = [f"base_model={opts.base_model}"] if opts.base_model else []
+    chosen = plan(ws, TrainRequest(tuple(overrides)))
+    steps = (
+        opts.steps
+        if opts.steps is not None
+        else min(chosen.settings.max_steps or DEMO_MAX_STEPS, DEMO_MAX_STEPS)
     )
+    every = max(1, steps // 2)
+    settings = dataclasses.replace(
+        chosen.settings, max_steps=steps, eval_every=every, checkpoint_every=every
+    )
+    return settings, chosen.method_options
 
 
 def train_and_follow(
     ws: Workspace, opts: DemoOptions, progress: Progress, allow: tuple[str, ...]
 ) -> tuple[str, dict[str, Any]]:
-    run_dir, spec = jobs.create_run(ws, demo_settings(ws, opts), dict(DEMO_LORA), allow=allow)
+    settings, options = demo_run(ws, opts)
+    run_dir, spec = jobs.create_run(ws, settings, options, allow=allow)
     jobs.start(run_dir)
     done = 0
     final: dict[str, Any] | None = None
@@ -98,7 +96,7 @@ def train_and_follow(
             (final or {}).get("hint") or f"see {run_dir / jobs.LOG_FILE}",
         )
     summary = (
-        f"{done} steps of LoRA (r=16, all linear layers) on {spec.settings.base_model} "
+        f"{done} steps of {spec.settings.method} on {spec.settings.base_model} "
         f"({spec.examples} pairs): validation loss {evals[0]:.3f} → {evals[-1]:.3f}; "
         f"run {spec.id}, adapter in runs/{spec.id}/final"
         if evals

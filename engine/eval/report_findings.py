@@ -94,6 +94,9 @@ def findings(
         else:
             out.append(f"Goal not met: {vs}: {what}; the gain is short of the goal.")
     assistants = data.assistants()
+    main = next((m for m in ("rouge_l", *names) if m in spec and spec[m].better), None)
+    if main is not None:
+        out.extend(verdict(st, assistants, main, spec[main]))
     for m in names:
         sentence = _metric_sentence(st, m, spec[m], assistants)
         if sentence:
@@ -119,6 +122,41 @@ def findings(
                     f"(Δ {ci_text(ci, s.digits, level=st.level)}), although {overall} "
                     "leads overall."
                 )
+    return out
+
+
+TUNED = ("ft+rag", "ft")
+UNTUNED = ("rag", "few-shot", "base")
+
+
+def verdict(st: ReportStats, among: Sequence[str], m: str, spec: MetricSpec) -> list[str]:
+    """The answer the evaluation exists for: which assistant to use, and whether fine-tuning
+    beats what retrieval and prompting give without it, with the interval of the difference."""
+    best = _leader(st, among, m, spec)
+    if best is None:
+        return []
+    label = spec.label
+    out = [f"Recommended assistant: {best}, the best on {label}."]
+    tuned = _leader(st, [a for a in TUNED if a in among], m, spec)
+    plain = _leader(st, [a for a in UNTUNED if a in among], m, spec)
+    if tuned is None or plain is None:
+        return out
+    clear, ci = _clear(st, tuned, plain, m, spec)
+    delta = f"{tuned} − {plain} {ci_text(ci, spec.digits, level=st.level)}"
+    better = ci.estimate > 0 if spec.better == "higher" else ci.estimate < 0
+    if not clear:
+        out.append(
+            f"Fine-tuning vs retrieval and prompting: no clear difference on {label} ({delta})."
+        )
+    elif better:
+        out.append(
+            f"Fine-tuning beats retrieval and prompting for this domain on {label} ({delta})."
+        )
+    else:
+        out.append(
+            f"Retrieval and prompting beat fine-tuning for this domain on {label} ({delta}): "
+            f"{plain} serves it better without training."
+        )
     return out
 
 

@@ -12,11 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-RAG_SYSTEM = (
-    "You answer questions for this business's customers. Use the reference material below "
-    "when it answers the question; do not invent prices, hours or other facts that it does "
-    "not contain. Answer in the customer's language."
-)
+# What the small model is told about the reference material. Measured against the earlier
+# numbered "[1] Q: ... A: ..." block with a paragraph of rules (benchmarks/RESULTS.md,
+# "Defaults that find the best assistant"): a 135M model copied the scaffolding ("A:",
+# "[4] Q: ...") into its answers and ran on to the token limit; plain Q/A lines after one
+# sentence of introduction read as answers to reuse.
+PAIRS_INTRO = "Use these reference answers from our knowledge base:"
+DOCS_INTRO = "And these passages from our documents:"
+# The system prompt when the workspace gives none (prompts built outside a workspace).
+RAG_SYSTEM = "You answer questions for this business's customers, in the customer's language."
 
 
 @dataclass(frozen=True)
@@ -30,23 +34,27 @@ class Source:
 
 
 def reference_block(sources: Sequence[Source]) -> str:
-    """Retrieved material, numbered so an answer (or a person) can point at it."""
+    """Retrieved material as the model reads it: pairs as Q/A lines, then document passages."""
+    pairs = [s for s in sources if s.payload.get("kind") == "pair"]
+    docs = [s for s in sources if s.payload.get("kind") != "pair"]
     parts = []
-    for n, s in enumerate(sources, 1):
-        if s.payload.get("kind") == "pair":
-            body = f"Q: {s.payload.get('prompt', '')}\nA: {s.payload.get('response', '')}"
-        else:
-            body = s.text
-        parts.append(f"[{n}] {body.strip()}")
+    if pairs:
+        lines = [
+            f"Q: {str(s.payload.get('prompt', '')).strip()}\n"
+            f"A: {str(s.payload.get('response', '')).strip()}"
+            for s in pairs
+        ]
+        parts.append(PAIRS_INTRO + "\n" + "\n\n".join(lines))
+    if docs:
+        intro = DOCS_INTRO if pairs else DOCS_INTRO.replace("And these", "Use these")
+        parts.append(intro + "\n" + "\n\n".join(s.text.strip() for s in docs))
     return "\n\n".join(parts)
 
 
-def context_message(sources: Sequence[Source]) -> dict[str, str]:
-    """The system message that gives the model ``sources`` as reference material."""
-    return {
-        "role": "system",
-        "content": f"{RAG_SYSTEM}\n\nReference material:\n\n{reference_block(sources)}",
-    }
+def context_message(sources: Sequence[Source], system: str = "") -> dict[str, str]:
+    """The system message: the domain's system prompt, then ``sources`` as reference."""
+    head = system.strip() or RAG_SYSTEM
+    return {"role": "system", "content": f"{head}\n\n{reference_block(sources)}"}
 
 
 def sources_from_hits(hits: Sequence[Any], exclude_prompt: str | None = None) -> list[Source]:

@@ -70,8 +70,13 @@ def create_run(
     run_id = new_run_id()
     run_dir = (root or runs_dir(ws)) / run_id
     data = run_dir / "data"
+    system = ""
+    if objective.chat_model:
+        from afina.engine.rag.system_prompt import system_prompt_for
+
+        system = system_prompt_for(ws, allow)
     try:
-        examples = objective.prepare_data(ws, settings, options, data, allow)
+        examples = objective.prepare_data(ws, settings, options, data, allow, system)
         settings = _carry_replay(ws, settings, data)
         settings = launcher.carry(settings, ws.root, run_dir)
     except BaseException:
@@ -83,6 +88,7 @@ def create_run(
         settings=settings,
         method_options=options,
         examples=examples,
+        system_prompt=system,
     )
     (run_dir / SPEC_FILE).write_text(spec.to_toml(), encoding="utf-8")
     return run_dir, spec

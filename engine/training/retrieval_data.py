@@ -1,4 +1,5 @@
-"""Training prompts with retrieved pairs in them, so that a fine-tune learns to use context.
+"""Training prompts as the assistants send them: the domain's system prompt on every one, and
+retrieved pairs in a share of them, so that a fine-tune learns to use context.
 
 A model fine-tuned on bare questions never saw reference material in its prompt, and at
 FT+RAG time it ignores what retrieval hands it (measured: FT+RAG no better than FT). With
@@ -21,6 +22,8 @@ from afina.engine.rag.context import context_message, sources_from_hits
 from afina.engine.training.data import read_messages
 from afina.engine.workspace import Workspace
 
+SPARE = 4  # hits beyond k asked for, so that k pairs remain once document chunks are left out
+
 
 def add_retrieved_context(
     ws: Workspace,
@@ -30,9 +33,11 @@ def add_retrieved_context(
     index: str,
     seed: int,
     embedder: Any = None,
+    system: str = "",
 ) -> int:
-    """Rewrite ``train_file`` with retrieved context in a ``share`` of its prompts; returns
-    how many prompts got it. Pairs with a system message of their own are left as they are."""
+    """Rewrite ``train_file`` with retrieved context in a ``share`` of its prompts, after the
+    domain's ``system`` prompt; returns how many prompts got it. Pairs with a system message
+    of their own (other than ``system`` alone) are left as they are."""
     if not 0.0 <= share <= 1.0:
         raise ConfigError(f"train.retrieval_share must be in [0, 1], got {share}")
     if share == 0.0:
@@ -48,19 +53,45 @@ def add_retrieved_context(
     changed = 0
     for i in chosen:
         msgs = conversations[i]
-        if msgs[0]["role"] == "system" or len(msgs) < 2:
+        if system and msgs and msgs[0] == {"role": "system", "content": system}:
+            msgs = msgs[1:]  # the domain's prompt alone: the context message carries it
+        if len(msgs) < 2 or msgs[0]["role"] == "system":
             continue
         question = msgs[-2]["content"]
-        hits = retriever.query(question, k + 1)
+        # Pairs only: a document chunk is several times a pair's length, and with chunks in
+        # the prompts a step cost four times the tokens and memory (measured on the sample
+        # domain); what the fine-tune learns from pairs, using retrieved answers, carries over.
+        hits = [
+            h for h in retriever.query(question, k + 1 + SPARE) if h.payload.get("kind") == "pair"
+        ]
         sources = sources_from_hits(hits, exclude_prompt=question)[:k]
         if not sources:
             continue
-        conversations[i] = [context_message(sources), *msgs]
+        conversations[i] = [context_message(sources, system), *msgs]
         changed += 1
-    tmp = train_file.with_name(train_file.name + ".tmp")
+    _rewrite(train_file, conversations)
+    return changed
+
+
+def add_system(path: Path, system: str) -> None:
+    """Start every conversation of ``path`` that has no system message with ``system``, as
+    every assistant's prompt starts (a missing file, an empty split, is left alone)."""
+    if not path.is_file():
+        return
+    conversations = read_messages(path)
+    _rewrite(
+        path,
+        [
+            m if m and m[0]["role"] == "system" else [{"role": "system", "content": system}, *m]
+            for m in conversations
+        ],
+    )
+
+
+def _rewrite(path: Path, conversations: list[Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(
         "".join(json.dumps({"messages": m}, ensure_ascii=False) + "\n" for m in conversations),
         encoding="utf-8",
     )
-    tmp.replace(train_file)
-    return changed
+    tmp.replace(path)

@@ -36,6 +36,9 @@ class RunSpec:
     train_file: str = "data/pairs.train.jsonl"
     validation_file: str = "data/pairs.validation.jsonl"
     examples: int = 0  # training examples after preparation, for progress estimates
+    # The system message every training prompt starts with, and every assistant of this run
+    # answers with; "" (older runs): the chat template's default.
+    system_prompt: str = ""
 
     def to_toml(self) -> str:
         import tomli_w
@@ -48,6 +51,7 @@ class RunSpec:
                 "train_file": self.train_file,
                 "validation_file": self.validation_file,
                 "examples": self.examples,
+                "system_prompt": self.system_prompt,
             },
             "train": settings,
             "method_options": self.method_options,
@@ -77,6 +81,7 @@ def read_spec(run_dir: Path) -> RunSpec:
         train_file=run.get("train_file", RunSpec.train_file),
         validation_file=run.get("validation_file", RunSpec.validation_file),
         examples=int(run.get("examples", 0)),
+        system_prompt=str(run.get("system_prompt", "")),
     )
 
 

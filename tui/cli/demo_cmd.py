@@ -25,9 +25,9 @@ from afina.tui.cli.output import byte_progress, emit_json, out
 @click.option(
     "--steps",
     type=int,
-    default=DemoOptions.steps,
-    show_default=True,
-    help="Steps of the demo's fine-tune (0 skips training).",
+    default=None,
+    help="Steps of the demo's fine-tune (0 skips training); default: what `afina train` "
+    "recommends for the sample's pairs, at most 110.",
 )
 @click.option("--base-model", default=None, help="Base model instead of the embedded one.")
 @click.option(
@@ -47,7 +47,7 @@ from afina.tui.cli.output import byte_progress, emit_json, out
 def demo_cmd(
     ctx: click.Context,
     directory: Path,
-    steps: int,
+    steps: int | None,
     base_model: str | None,
     quick: bool,
     questions: int | None,

@@ -98,6 +98,8 @@ def _dry_run(ws: Any, request: train.TrainRequest, as_json: bool) -> None:
         run_dir, spec = train.create_run(ws, request, root=Path(scratch))
         with err.status("preflight: loading the model and timing a few steps"):
             report = measure(spec, run_dir)
+    report["chosen"] = list(train.plan(ws, request).reasons)
+    report["system_prompt"] = spec.system_prompt
     if as_json:
         emit_json(report)
         return
@@ -108,6 +110,11 @@ def _dry_run(ws: Any, request: train.TrainRequest, as_json: bool) -> None:
         markup=True,
     )
     out.print(f"  settings: {report['why']}")
+    for line in report["chosen"]:
+        out.print(f"    {line}", markup=False)
+    out.print(
+        f"  system prompt: {report['system_prompt'] or '(the template default)'}", markup=False
+    )
     out.print(
         f"  train pairs: {data['examples']}, kept {data['kept']} "
         f"({data['context_trimmed']} with earlier context trimmed), dropped "

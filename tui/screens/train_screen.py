@@ -26,6 +26,7 @@ from afina.engine.plugins import Plugin, list_plugins, load_plugin
 from afina.engine.training import jobs
 from afina.engine.training.jobs import RunStatus, tail
 from afina.engine.training.preflight import measure_apart
+from afina.engine.training.recommend import ADAPTERS, LORA_OPTIONS
 from afina.engine.training.spec import SPEC_FILE
 from afina.engine.training.trace import LIVE, RunTrace
 from afina.engine.workspace import Workspace
@@ -73,7 +74,12 @@ class TrainScreen(AfinaScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="train-body"):
-            yield TrainForm(self.ws.config.train, self._methods, id="train-form")
+            yield TrainForm(
+                self.ws.config.train,
+                self._methods,
+                id="train-form",
+                given=self.ws.config.train_keys,
+            )
             with Vertical(id="train-right"):
                 yield Label("Runs", id="runs-title", classes="pane-title")
                 yield RunsTable(id="runs")
@@ -125,6 +131,8 @@ class TrainScreen(AfinaScreen):
     def _load_method(self, method: str) -> None:
         plugin = load_plugin("trainer", method)
         values = {o.name: o.default for o in plugin.options}
+        if method in ADAPTERS:  # the options a run of it would be given
+            values.update({k: v for k, v in LORA_OPTIONS.items() if k in values})
         values.update(self.ws.config.train.options.get(method, {}))
         self.post_message(MethodLoaded(plugin, values))
 
@@ -163,9 +171,11 @@ class TrainScreen(AfinaScreen):
     def _preflight(self, request: train.TrainRequest) -> None:
         worker = get_current_worker()
         with tempfile.TemporaryDirectory(prefix="afina-preflight-") as scratch:
-            run_dir, _ = train.create_run(self.ws, request, root=Path(scratch))
+            run_dir, spec = train.create_run(self.ws, request, root=Path(scratch))
             # In a child process: the TUI never loads torch, and quitting kills the child.
             report = measure_apart(run_dir, lambda: worker.is_cancelled)
+        report["chosen"] = list(train.plan(self.ws, request).reasons)
+        report["system_prompt"] = spec.system_prompt
         if not get_current_worker().is_cancelled:
             self.post_message(PreflightReady(report))
 

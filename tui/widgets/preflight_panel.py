@@ -55,6 +55,10 @@ def preflight_text(report: dict[str, Any]) -> Text:
     )
     if report.get("why"):
         text.append(f"\n  {report['why']}", style="dim")
+    for line in report.get("chosen", ()):
+        text.append(f"\n  {line}", style="dim")
+    if report.get("system_prompt"):
+        text.append(f"\n  system prompt: {report['system_prompt']}", style="dim")
     return text
 
 

@@ -21,6 +21,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from afina.engine.config import TrainSettings
 from afina.engine.plugins import Option
+from afina.engine.training.recommend import CHOSEN
 
 # The [train] settings the form shows, with what each one does.
 COMMON: tuple[tuple[str, str], ...] = (
@@ -67,9 +68,18 @@ class TrainForm(VerticalScroll):
             super().__init__()
             self.method = method
 
-    def __init__(self, settings: TrainSettings, methods: Sequence[str], *, id: str) -> None:
+    def __init__(
+        self,
+        settings: TrainSettings,
+        methods: Sequence[str],
+        *,
+        id: str,
+        given: frozenset[str] = frozenset(CHOSEN),
+    ) -> None:
         super().__init__(id=id)
         self._settings = settings
+        # Settings afina.toml leaves out start empty: the run gets the recommended value.
+        self._auto = {k for k in CHOSEN if k not in given}
         self._methods = list(dict.fromkeys([*methods, settings.method]))
         self._options: dict[str, tuple[Option, Widget]] = {}
         self._help: dict[str, str] = {}  # widget id -> what the field does
@@ -88,12 +98,19 @@ class TrainForm(VerticalScroll):
         self._help["form-method"] = METHOD_HELP
         for name, help_text in COMMON:
             value = getattr(self._settings, name)
+            auto = name in self._auto
             with Horizontal(classes="form-row"):
                 yield Label(name, classes="form-label")
                 yield Input(
-                    field_text(value), type=_input_type(value), compact=True, id=f"form-{name}"
+                    "" if auto else field_text(value),
+                    placeholder="auto" if auto else "",
+                    type=_input_type(value),
+                    compact=True,
+                    id=f"form-{name}",
                 )
-            self._help[f"form-{name}"] = help_text
+            self._help[f"form-{name}"] = help_text + (
+                " Empty: chosen from your data (the preflight shows the value)." if auto else ""
+            )
         yield Label("Method options", id="options-title", classes="form-section")
         yield Vertical(id="form-options")
         with Horizontal(id="form-buttons"):
@@ -116,9 +133,10 @@ class TrainForm(VerticalScroll):
         return str(self.query_one("#form-method", Select).value)
 
     def overrides(self) -> list[str]:
-        """The common fields as ``KEY=VALUE``, over the workspace's [train] settings."""
-        pairs = [f"{n}={self.query_one(f'#form-{n}', Input).value.strip()}" for n, _ in COMMON]
-        return [*pairs, f"method={self.method}"]
+        """The filled-in common fields as ``KEY=VALUE``, over the workspace's [train]
+        settings; an empty one is left to the recommendation."""
+        values = {n: self.query_one(f"#form-{n}", Input).value.strip() for n, _ in COMMON}
+        return [*(f"{n}={v}" for n, v in values.items() if v), f"method={self.method}"]
 
     def method_values(self) -> dict[str, Any]:
         """The method's options as typed (text, or a bool for a switch); the plugin parses them."""

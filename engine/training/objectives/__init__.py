@@ -46,12 +46,14 @@ class Objective(ABC):
         options: dict[str, Any],
         data_dir: Path,
         allow: tuple[str, ...],
+        system_prompt: str = "",
     ) -> int:
         """Write the run's training data into ``data_dir`` (which does not exist yet), so the
         run never reads the workspace again; returns how many training examples it holds.
         ``options`` are the method's resolved options, and may be rewritten to point into the
         run (they are saved in the spec afterwards). ``allow``: values the personal-data scrub
-        keeps, beyond the workspace's own list."""
+        keeps, beyond the workspace's own list. ``system_prompt``: the system message every
+        prompt starts with (a chat objective's; others ignore it)."""
 
     @abstractmethod
     def run(

@@ -51,6 +51,7 @@ class Classification(Objective):
         options: dict[str, Any],
         data_dir: Path,
         allow: tuple[str, ...],
+        system_prompt: str = "",
     ) -> int:
         """The labelled file, copied into the run so the run reproduces itself; the option
         then points at the copy."""

@@ -32,11 +32,12 @@ class AnswerSFT(Objective):
         options: dict[str, Any],
         data_dir: Path,
         allow: tuple[str, ...],
+        system_prompt: str = "",
     ) -> int:
+        from afina.engine.training.retrieval_data import add_retrieved_context, add_system
+
         examples = export_pairs(ws, data_dir, allow)
         if settings.retrieval_share:
-            from afina.engine.training.retrieval_data import add_retrieved_context
-
             add_retrieved_context(
                 ws,
                 data_dir / "pairs.train.jsonl",
@@ -44,7 +45,11 @@ class AnswerSFT(Objective):
                 settings.retrieval_k,
                 settings.retrieval_index,
                 settings.seed,
+                system=system_prompt,
             )
+        if system_prompt:
+            for split in ("train", "validation", "test"):
+                add_system(data_dir / f"pairs.{split}.jsonl", system_prompt)
         return examples
 
     def run(
