@@ -52,18 +52,26 @@ PairItem = tuple[int, str, str, int]  # pair id, prompt, response, rank (higher 
 _GREETINGS = """
 hi | hello | hey | hiya | howdy | greetings | hi there | hello there | hey there | hi all |
 hello all | hi team | hello team | good morning | good afternoon | good evening | good day |
-please | pls | plz | kindly | thanks | thank you | thanks a lot | thank you very much |
-thanks in advance | many thanks | thx | ty | cheers | regards | best regards |
-oi | ola | ei | opa | e ai | bom dia | boa tarde | boa noite | tudo bem | tudo bom |
-como vai | por favor | pf | pfv | obrigado | obrigada | muito obrigado | muito obrigada |
-valeu | grato | grata | desde ja | obrigado desde ja | obrigada desde ja | agradeco |
-atenciosamente | abraco | abracos
+anyone there | anybody there | hi guys | hey guys | hi folks | hi everyone |
+hello everyone | please | pls | plz | kindly | thanks | thank you |
+thank u | thanks a lot | thank you very much | thanks in advance | many thanks | thx | tks |
+ty | cheers | regards | best regards |
+oi | ola | ei | opa | e ai | alguem ai | oi gente | ola gente | oi pessoal |
+ola pessoal | bom dia | boa tarde | boa noite |
+tudo bem | tudo bom | como vai | por favor | pf | pfv | obrigado | obrigada | obg | obgd |
+obgda | brigado | brigada | muito obrigado | muito obrigada | valeu | vlw | grato | grata |
+desde ja | obrigado desde ja | obrigada desde ja | agradeco | atenciosamente | abraco | abracos
 """
 _FILLERS = """
 dear | dear team | dear support | ok | okay | so | um | uh | hmm | sorry | excuse me |
 quick question | one question | can you help me | could you help me | can you tell me |
+great | perfect | awesome | cool | nice | got it | alright | all right | btw | by the way |
+oh | and | also | one more thing | another thing | oh and one more thing | one more question |
 prezado | prezada | prezados | prezadas | entao | olha | ah | eh | desculpa | desculpe |
-com licenca | uma pergunta | uma duvida | pode me ajudar | me ajuda | pode me dizer
+com licenca | uma pergunta | uma duvida | mais uma duvida | pode me ajudar | me ajuda |
+pode me dizer | perfeito | otimo | show | beleza | blz | certo | entendi | ta | ta bom |
+aproveitando | alias | e | tambem | mais uma coisa | outra coisa | outra duvida |
+mais uma pergunta | anyone | alguem | gente | pessoal
 """
 
 
@@ -80,16 +88,17 @@ _LONGEST = max(len(p.split()) for p in _LEADING)
 
 def question_key(prompt: str) -> str:
     """The question as compared for duplicates: normalized (case, punctuation, accents) with
-    greetings and fillers trimmed from both ends; the whole normalized question when nothing
-    else would be left (a question that is only "hi" is still compared as "hi")."""
-    words = normalize_text(prompt).split()
+    greetings and fillers trimmed from both ends. A message made only of them ("obg!!",
+    "ok, valeu", "Hi!") keys as "": such pleasantries are duplicates when their answers are."""
+    # Pieces without a letter or digit ("?", "👍") say nothing about what is asked.
+    words = [w for w in normalize_text(prompt).split() if any(c.isalnum() for c in w)]
     kept = [w for w in words if w not in _ANYWHERE]
     start, end = 0, len(kept)
     while start < end and (n := _edge_match(kept, start, end, leading=True)):
         start += n
     while start < end and (n := _edge_match(kept, start, end, leading=False)):
         end -= n
-    return " ".join(kept[start:end] or words)
+    return " ".join(kept[start:end])
 
 
 def _edge_match(words: list[str], start: int, end: int, leading: bool) -> int:
