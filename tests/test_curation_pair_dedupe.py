@@ -230,3 +230,28 @@ def test_curate_caps_per_answer_and_never_rejects_an_accepted_pair(
     assert status["Do you open on Sunday?"] == "pending"
     assert report.capped == 2
     assert (report.paraphrase_groups, report.paraphrase_pairs) == (1, 3)
+
+
+def test_cli_curate_reports_paraphrase_groups_and_caps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from afina.tui.cli import main
+
+    monkeypatch.setenv("AFINA_CACHE_DIR", str(tmp_path / "cache"))
+    ws = _store_with(tmp_path, [(q, a) for _, q, a, _ in _paraphrases()])
+    monkeypatch.chdir(ws.root)
+    assert main(["curate", "--max-per-answer", "0", "--no-dedupe", "--json"]) == 0
+    capsys.readouterr()
+    main(["pairs", "undo"])
+    # A cap needs the answer groups the dedupe finds.
+    assert main(["curate", "--max-per-answer", "2", "--no-dedupe"]) != 0
+    capsys.readouterr()
+    assert main(["curate", "--max-per-answer", "2", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["paraphrase_groups"], report["paraphrase_pairs"], report["capped"]) == (2, 4, 2)
+    assert report["duplicates"] == {"exact": 1}
+    main(["pairs", "undo"])
+    capsys.readouterr()
+    assert main(["curate"]) == 0
+    out = capsys.readouterr().out
+    assert "Kept 2 paraphrase groups" in out and "6 pairs" in out
