@@ -30,8 +30,9 @@ _RANK = {"accepted": 2, "pending": 1}
 @dataclass
 class CurateReport:
     """What a curate run did. ``paraphrase_groups``: groups of two or more pairs still in play
-    (pending or accepted) after the run that share one answer but ask differently, and
-    ``paraphrase_pairs`` the pairs in them; ``capped``: pairs rejected past ``max_per_answer``."""
+    (pending or accepted) after the run that share one answer (the same or near-identical),
+    and ``paraphrase_pairs`` the pairs in them: questions worded differently, and duplicates
+    a person accepted (never rejected); ``capped``: pairs rejected past ``max_per_answer``."""
 
     checked: int = 0
     removed: dict[str, int] = field(default_factory=dict)  # rule -> pairs it dropped
