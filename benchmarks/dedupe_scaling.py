@@ -16,6 +16,12 @@ Cross-family merges are clusters joining texts that were generated independently
     .venv/bin/python benchmarks/dedupe_scaling.py --quick          # 10k and 100k only
     .venv/bin/python benchmarks/dedupe_scaling.py --write-results  # 10k, 100k, 1M -> RESULTS.md
     .venv/bin/python benchmarks/dedupe_scaling.py --compare        # + datasketch's own objects
+    .venv/bin/python benchmarks/dedupe_scaling.py --sizes 100000 --engines afina afina-pairs
+
+``afina-pairs`` is curate's pair dedupe (:mod:`pair_dedupe`: question and answer sketched
+apart, a duplicate needs both near-identical), fed each text split at its first newline. Its
+recall counts the planted near copies it finds; a near copy whose one changed word fell in
+the question is, by its definition, often a paraphrase and not a duplicate.
 """
 
 from __future__ import annotations
@@ -49,9 +55,10 @@ SEED = 20261123
 
 # Engines the child can run: afina with its defaults, afina with 128 permutations, and the
 # same job written with datasketch's own objects.
-ENGINE_NAMES = ("afina", "afina-128", "datasketch")
+ENGINE_NAMES = ("afina", "afina-128", "datasketch", "afina-pairs")
 ENGINE_LABELS = {
     "afina": "afina",
+    "afina-pairs": "afina pairs (question and answer apart)",
     "afina-128": "afina, num_perm 128",
     "datasketch": "datasketch objects",
 }
@@ -182,6 +189,13 @@ def read_pairs(path: Path) -> Iterator[tuple[int, str, int]]:
             yield pair_id, text, rank
 
 
+def read_question_answer(path: Path) -> Iterator[tuple[int, str, str, int]]:
+    """The generated file as pair dedupe items ``(pair_id, prompt, response, rank)``."""
+    for pair_id, text, rank in read_pairs(path):
+        prompt, _, response = text.partition("\n")
+        yield pair_id, prompt, response, rank
+
+
 # -- one measured run (child process) --------------------------------------------------------
 
 
@@ -235,7 +249,8 @@ def measure(engine: str, path: Path) -> Measurement:
     import datasketch  # noqa: F401  -- imported before the baseline: not part of the work
     import numpy  # noqa: F401
 
-    from afina.engine.curation.dedupe import DedupeConfig, dedupe
+    from afina.engine.curation.dedupe import DedupeConfig, DedupeResult, dedupe
+    from afina.engine.curation.pair_dedupe import PairDedupeResult, dedupe_pairs
 
     configs = {"afina": DedupeConfig(), "afina-128": DedupeConfig(num_perm=128)}
 
@@ -245,7 +260,11 @@ def measure(engine: str, path: Path) -> Measurement:
     baseline = current_rss_kib()
     start, cpu_start = time.perf_counter(), time.process_time()
     if engine.startswith("afina"):
-        result = dedupe(read_pairs(path), configs[engine])
+        result: DedupeResult | PairDedupeResult
+        if engine == "afina-pairs":
+            result = dedupe_pairs(read_question_answer(path), DedupeConfig())
+        else:
+            result = dedupe(read_pairs(path), configs[engine])
         stats = result.stats
         extra = dict(
             distinct=stats.distinct_texts,
@@ -631,6 +650,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="+", help=f"pairs per run (default {SIZES})")
     ap.add_argument("--quick", action="store_true", help="10k and 100k only")
     ap.add_argument("--compare", action="store_true", help="also datasketch objects (≤ 100k)")
+    ap.add_argument("--engines", nargs="+", choices=ENGINE_NAMES, help="engines to run")
     ap.add_argument("--write-results", action="store_true", help=f"record in {RESULTS.name}")
     ap.add_argument("--tmpdir", type=Path, help="where to generate (default: the system temp)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds allowed per run")
@@ -651,7 +671,7 @@ def main(argv: list[str] | None = None) -> int:
             data = generate(Path(tmp) / f"pairs-{size}.jsonl", size)
             print(f"generated {size:,} pairs in {time.perf_counter() - started:.0f} s", flush=True)
             compare = args.compare and size <= 100_000
-            engines = list(ENGINE_NAMES) if compare else ["afina"]
+            engines = args.engines or (list(ENGINE_NAMES[:3]) if compare else ["afina"])
             for engine in engines:
                 m = run_child(engine, data.path, args.timeout)
                 s = score(data, m, threshold)

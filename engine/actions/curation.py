@@ -84,11 +84,14 @@ def extract(
 
 @dataclass(frozen=True)
 class CurateRequest:
-    """``dedupe`` off skips duplicate detection; ``threshold`` is the near-duplicate Jaccard."""
+    """``dedupe`` off skips duplicate detection; ``threshold`` is the Jaccard from which two
+    questions, and two answers, are near-identical; ``max_per_answer`` (0: no cap, needs the
+    dedupe) keeps at most that many paraphrases of one answer."""
 
     accept_passing: bool = False
     dedupe: bool = True
     threshold: float = 0.8
+    max_per_answer: int = 0
 
 
 @dataclass(frozen=True)
@@ -104,15 +107,23 @@ class Curated:
 def curate(ws: Workspace, request: CurateRequest = CurateRequest()) -> Curated:
     """Run the workspace's cleaning rules and the dedupe over pending pairs (one batch)."""
     from afina.engine.curation.clean import Pipeline
-    from afina.engine.curation.dedupe import DedupeConfig
+    from afina.engine.curation.dedupe import DedupeConfig, DedupeError
     from afina.engine.models import token_counter  # loads a tokenizer: only when curating
 
+    if request.max_per_answer < 0 or (request.max_per_answer and not request.dedupe):
+        raise DedupeError(
+            f"max_per_answer {request.max_per_answer}: it must be 0 (no cap) or more, and it "
+            "needs the dedupe (it counts pairs per answer group)",
+            hint="give --max-per-answer 1 or more without --no-dedupe",
+        )
     base = ws.config.train.base_model
     count_tokens = token_counter(base)
     pipeline = Pipeline.from_config(ws.config.curate.rules, count_tokens)
     dedupe = DedupeConfig(threshold=request.threshold) if request.dedupe else None
     with ws.open_store() as store:
-        report = curate_store(store, pipeline, dedupe, request.accept_passing)
+        report = curate_store(
+            store, pipeline, dedupe, request.accept_passing, request.max_per_answer
+        )
         counts = store.pair_counts()
     return Curated(report, counts, base if count_tokens else None)
 

@@ -44,7 +44,7 @@ from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from itertools import chain, pairwise
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
 
@@ -69,6 +69,8 @@ __all__ = [
     "DupCluster",
     "DupKind",
     "DuplicateGroups",
+    "Groups",
+    "TextGrouper",
     "cluster_members",
     "dedupe",
     "group_duplicates",
@@ -118,6 +120,22 @@ class DedupeResult:
     stats: DedupeStats
 
 
+class Groups(Protocol):
+    """What clustering needs of a grouping: per item (input order) its id, rank, exact row and
+    component, and the similarity of two rows. :class:`DuplicateGroups` is one; the pair
+    dedupe's question-and-answer grouping is another."""
+
+    @property
+    def ids(self) -> np.ndarray: ...
+    @property
+    def ranks(self) -> np.ndarray: ...
+    @property
+    def rows(self) -> np.ndarray: ...
+    @property
+    def components(self) -> np.ndarray: ...
+    def similarity(self, rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray: ...
+
+
 @dataclass(frozen=True, eq=False)
 class DuplicateGroups:
     """Every item's exact group and duplicate component, as numpy arrays in input order.
@@ -139,60 +157,76 @@ class DuplicateGroups:
         return estimate(self.signatures, rows_a, rows_b)
 
 
-def group_duplicates(
-    items: Iterable[DedupeItem], config: DedupeConfig | None = None
-) -> DuplicateGroups:
-    """Find exact and near duplicates among ``(pair_id, text, rank)`` items (one pass)."""
-    cfg = config or DedupeConfig()
-    sketcher = Sketcher(cfg)
-    ids, ranks, rows = array("q"), array("q"), array("q")
-    signatures = SignatureStore(cfg.num_perm)
-    seen: dict[bytes, int] = {}
-    pending: list[Cut] = []
-    for pair_id, text, rank in items:
+class TextGrouper:
+    """:func:`group_duplicates` fed one item at a time, for callers that group two texts of
+    each pair in one pass over a stream (:mod:`pair_dedupe`: its question and its answer)."""
+
+    def __init__(self, config: DedupeConfig | None = None) -> None:
+        self.config = config or DedupeConfig()
+        self._sketcher = Sketcher(self.config)
+        self._ids, self._ranks, self._rows = array("q"), array("q"), array("q")
+        self._signatures = SignatureStore(self.config.num_perm)
+        self._seen: dict[bytes, int] = {}
+        self._pending: list[Cut] = []
+
+    def add(self, pair_id: int, text: str, rank: int) -> None:
         if not isinstance(text, str):
             raise DedupeError(f"pair {pair_id}: text must be a string, not {type(text).__name__}")
         # The exact key hashes the sequence of (folded) word hashes: the same as hashing the
         # normalized text, without building it; the word hashes are the shingles' input.
-        tokens = sketcher.tokens(text)
+        tokens = self._sketcher.tokens(text)
         key = hashlib.blake2b(array("Q", tokens).tobytes(), digest_size=8).digest()
-        row = seen.get(key)
+        row = self._seen.get(key)
         if row is None:
-            row = seen[key] = len(seen)
-            pending.append(sketcher.cut(text, tokens))
-            if len(pending) >= cfg.batch_size:
-                signatures.add(sketcher.sign(pending))
-                pending = []
-        ids.append(pair_id)
-        ranks.append(rank)
-        rows.append(row)
-    if pending:
-        signatures.add(sketcher.sign(pending))
-    del seen  # the biggest Python object here: gone before the banding's temporaries
-    sig = signatures.stack()
-    id_array = np.array(ids, dtype=np.int64)
-    _check_unique(id_array)
-    bands, band_rows = sketcher.bands
-    first, other = candidate_pairs(sig, bands, band_rows)
-    verified = estimate(sig, first, other) >= cfg.threshold - 1e-9
-    row_components = _union_find(len(sig), first[verified], other[verified])
-    row_array = np.array(rows, dtype=np.int64)
-    stats = DedupeStats(
-        items=len(id_array),
-        distinct_texts=len(sig),
-        bands=bands,
-        band_rows=band_rows,
-        candidate_pairs=len(first),
-        verified_pairs=int(verified.sum()),
-    )
-    return DuplicateGroups(
-        ids=id_array,
-        ranks=np.array(ranks, dtype=np.int64),
-        rows=row_array,
-        components=row_components[row_array],
-        signatures=sig,
-        stats=stats,
-    )
+            row = self._seen[key] = len(self._seen)
+            self._pending.append(self._sketcher.cut(text, tokens))
+            if len(self._pending) >= self.config.batch_size:
+                self._signatures.add(self._sketcher.sign(self._pending))
+                self._pending = []
+        self._ids.append(pair_id)
+        self._ranks.append(rank)
+        self._rows.append(row)
+
+    def finish(self) -> DuplicateGroups:
+        """Sketch what is left, band, verify, join: the groups of everything added."""
+        if self._pending:
+            self._signatures.add(self._sketcher.sign(self._pending))
+            self._pending = []
+        self._seen = {}  # the biggest Python object here: gone before the banding's temporaries
+        sig = self._signatures.stack()
+        id_array = np.array(self._ids, dtype=np.int64)
+        _check_unique(id_array)
+        bands, band_rows = self._sketcher.bands
+        first, other = candidate_pairs(sig, bands, band_rows)
+        verified = estimate(sig, first, other) >= self.config.threshold - 1e-9
+        row_components = _union_find(len(sig), first[verified], other[verified])
+        row_array = np.array(self._rows, dtype=np.int64)
+        stats = DedupeStats(
+            items=len(id_array),
+            distinct_texts=len(sig),
+            bands=bands,
+            band_rows=band_rows,
+            candidate_pairs=len(first),
+            verified_pairs=int(verified.sum()),
+        )
+        return DuplicateGroups(
+            ids=id_array,
+            ranks=np.array(self._ranks, dtype=np.int64),
+            rows=row_array,
+            components=row_components[row_array],
+            signatures=sig,
+            stats=stats,
+        )
+
+
+def group_duplicates(
+    items: Iterable[DedupeItem], config: DedupeConfig | None = None
+) -> DuplicateGroups:
+    """Find exact and near duplicates among ``(pair_id, text, rank)`` items (one pass)."""
+    grouper = TextGrouper(config)
+    for pair_id, text, rank in items:
+        grouper.add(pair_id, text, rank)
+    return grouper.finish()
 
 
 def dedupe(items: Iterable[DedupeItem], config: DedupeConfig | None = None) -> DedupeResult:
@@ -210,7 +244,7 @@ def dedupe(items: Iterable[DedupeItem], config: DedupeConfig | None = None) -> D
     return DedupeResult(clusters=clusters, drop=drop, stats=stats)
 
 
-def cluster_members(groups: DuplicateGroups) -> tuple[DupCluster, ...]:
+def cluster_members(groups: Groups) -> tuple[DupCluster, ...]:
     """One "exact" and/or one "near" cluster per component of two or more items."""
     order, heads = ranked_components(groups)
     if order.size == 0:
@@ -273,11 +307,11 @@ def _union_find(n: int, rows_a: np.ndarray, rows_b: np.ndarray) -> np.ndarray:
 # -- from components to clusters ------------------------------------------------------------
 
 
-def ranked_components(groups: DuplicateGroups) -> tuple[np.ndarray, np.ndarray]:
+def ranked_components(groups: Groups) -> tuple[np.ndarray, np.ndarray]:
     """Item positions of the components of two or more items, component by component, best
     (highest rank, then lowest id) first in each; and the position where each one starts."""
     comp = groups.components
-    sizes = np.bincount(comp, minlength=len(groups.signatures))
+    sizes = np.bincount(comp)
     members = np.flatnonzero(sizes[comp] > 1)
     if members.size == 0:
         return members, members

@@ -101,16 +101,20 @@ def stage_curate(ws: Workspace, progress: Progress, opts: DemoOptions) -> StageR
     removed = {k: v for k, v in curated.removed.items() if v}
     removed.update({f"duplicate ({k})": v for k, v in curated.duplicates.items()})
     removed_text = ", ".join(f"{k} {v}" for k, v in removed.items()) or "nothing"
+    groups, in_groups = curated.paraphrase_groups, curated.paraphrase_pairs
+    paraphrases = f"{groups} paraphrase groups ({in_groups} pairs)"
     return StageResult(
         "curate",
         f"{extracted.added} pairs extracted, {sum(extracted.pii.values())} personal-data values "
-        f"scrubbed; removed: {removed_text}; {curated.accepted} accepted; "
+        f"scrubbed; removed: {removed_text}; kept {paraphrases}; {curated.accepted} accepted; "
         f"split {dict(result.counts)}, exported to exports/",
         {
             "extracted": extracted.added,
             "pii": dict(extracted.pii),
             "removed": removed,
             "accepted": curated.accepted,
+            "paraphrase_groups": curated.paraphrase_groups,
+            "paraphrase_pairs": curated.paraphrase_pairs,
             "splits": dict(result.counts),
             "leaks_fixed": split.fixed,
             "exported": [str(p) for p in result.paths],

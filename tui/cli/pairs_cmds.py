@@ -96,13 +96,29 @@ def extract_cmd(
 @click.option(
     "--threshold", type=float, default=0.8, show_default=True, help="Near-duplicate Jaccard."
 )
+@click.option(
+    "--max-per-answer",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Keep at most N paraphrases of one answer (0: no cap).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def curate_cmd(
-    ctx: click.Context, accept_passing: bool, no_dedupe: bool, threshold: float, as_json: bool
+    ctx: click.Context,
+    accept_passing: bool,
+    no_dedupe: bool,
+    threshold: float,
+    max_per_answer: int,
+    as_json: bool,
 ) -> None:
-    """Run the cleaning rules and the dedupe over pending pairs (one undoable batch)."""
-    request = curation.CurateRequest(accept_passing, not no_dedupe, threshold)
+    """Run the cleaning rules and the dedupe over pending pairs (one undoable batch).
+
+    Duplicates are pairs with a near-identical question (greetings and fillers aside) and
+    the same answer; other questions with one answer are paraphrases and stay.
+    """
+    request = curation.CurateRequest(accept_passing, not no_dedupe, threshold, max_per_answer)
     curated = curation.curate(get_workspace(ctx), request)
     report, counts = curated.report, curated.pairs
     tokens = (
@@ -125,6 +141,13 @@ def curate_cmd(
         out.print(f"  {rule:<13} removed {n:>6}   rewrote {changed:>6}")
     for kind, n in report.duplicates.items():
         out.print(f"  {'duplicate':<13} removed {n:>6}   ({kind})")
+    if report.capped:
+        out.print(f"  {'answer cap':<13} removed {report.capped:>6}   (over {max_per_answer})")
+    if not no_dedupe:
+        out.print(
+            f"Kept {report.paraphrase_groups} paraphrase groups (questions worded differently "
+            f"that share one answer): {report.paraphrase_pairs} pairs."
+        )
     if accept_passing:
         out.print(f"Accepted {report.accepted} pairs that passed.")
     out.print(_counts_line(counts) + "   (afina pairs undo takes this run back)")
