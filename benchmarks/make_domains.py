@@ -11,7 +11,8 @@
 
 Each domain folder also holds ``heldout.jsonl`` (questions worded apart from every training
 question, in the sample domain's schema), ``docs/`` (Markdown pages for the RAG index) and
-``facts.json``. One seeded RNG, no wall-clock reads: the same bytes on every run.
+``facts.json`` and ``manifest.json`` (the planted near duplicates, as [question, twin]
+pairs). One seeded RNG, no wall-clock reads: the same bytes on every run.
 
     python benchmarks/make_domains.py --domain clinic --out /tmp/clinic
 
@@ -70,21 +71,22 @@ def _lower(s: str) -> str:
     return s[:1].lower() + s[1:] if not s[:2].isupper() else s
 
 
-def questions(fact: Fact, rng: random.Random) -> list[tuple[str, str, str]]:
-    """(lang, question, answer) for one fact: its asks, plus near duplicates of a few."""
-    out: list[tuple[str, str, str]] = []
+def questions(fact: Fact, rng: random.Random) -> list[tuple[str, str, str, str]]:
+    """(lang, question, answer, twin_of) for one fact: its asks, and near duplicates of a few
+    (``twin_of`` is the question a duplicate repeats, empty for the others)."""
+    out: list[tuple[str, str, str, str]] = []
     for lang in ("en", "pt"):
         text = fact.lang(lang)
         for ask in text.asks:
-            out.append((lang, ask, fact.render(rng.choice(text.answers))))
+            out.append((lang, ask, fact.render(rng.choice(text.answers)), ""))
         # One or two asks again with only a greeting or filler added: duplicates to drop.
         n_dupes = 1 + (rng.random() < 0.35) if lang == "en" else int(rng.random() < 0.4)
-        for lang_, ask, answer in rng.sample(out[-len(text.asks) :], n_dupes):
+        for lang_, ask, answer, _ in rng.sample(out[-len(text.asks) :], n_dupes):
             if rng.random() < 0.7:
                 twin = rng.choice(GREETINGS[lang_]) + _lower(ask)
             else:
                 twin = ask + rng.choice(FILLERS[lang_])
-            out.append((lang_, twin, answer))
+            out.append((lang_, twin, answer, ask))
     return out
 
 
@@ -130,22 +132,25 @@ def docs(company: str, facts: tuple[Fact, ...]) -> dict[str, str]:
     }
 
 
-def clinic_train(facts: tuple[Fact, ...], rng: random.Random) -> str:
+def clinic_train(facts: tuple[Fact, ...], rng: random.Random) -> tuple[str, list[list[str]]]:
     rows = [q for fact in facts for q in questions(fact, rng)]
     rng.shuffle(rows)
     lines = [
         json.dumps({"instruction": q, "input": "", "output": a}, ensure_ascii=False)
-        for _, q, a in rows
+        for _, q, a, _ in rows
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", [[twin_of, q] for _, q, _, twin_of in rows if twin_of]
 
 
-def bakery_train(facts: tuple[Fact, ...], rng: random.Random) -> str:
+def bakery_train(facts: tuple[Fact, ...], rng: random.Random) -> tuple[str, list[list[str]]]:
     """Chats of 2-3 exchanges: a factual question or two, with a greeting or thanks around."""
     by_lang: dict[str, list[tuple[str, str]]] = {"en": [], "pt": []}
+    twins: list[list[str]] = []
     for fact in facts:
-        for lang, q, a in questions(fact, rng):
+        for lang, q, a, twin_of in questions(fact, rng):
             by_lang[lang].append((q, a))
+            if twin_of:
+                twins.append([twin_of, q])
     chats: list[dict] = []
     for lang in ("en", "pt"):
         talk = SMALL_TALK[lang]
@@ -167,7 +172,7 @@ def bakery_train(facts: tuple[Fact, ...], rng: random.Random) -> str:
     rng.shuffle(chats)
     for i, chat in enumerate(chats, 1):
         chat["id"] = f"chat-{i:04d}"
-    return json.dumps(chats, ensure_ascii=False, indent=1) + "\n"
+    return json.dumps(chats, ensure_ascii=False, indent=1) + "\n", twins
 
 
 def facts_table(company: str, facts: tuple[Fact, ...]) -> str:
@@ -189,9 +194,9 @@ def write_domain(name: str, out: Path) -> dict[str, int]:
     rng = random.Random(f"{SEED}-{name}")
     out.mkdir(parents=True, exist_ok=True)
     if name == "clinic":
-        train_name, train = "train.jsonl", clinic_train(facts, rng)
+        train_name, (train, twins) = "train.jsonl", clinic_train(facts, rng)
     else:
-        train_name, train = "train.json", bakery_train(facts, rng)
+        train_name, (train, twins) = "train.json", bakery_train(facts, rng)
     (out / train_name).write_text(train, encoding="utf-8")
     held = heldout(facts)
     (out / "heldout.jsonl").write_text(
@@ -201,6 +206,11 @@ def write_domain(name: str, out: Path) -> dict[str, int]:
     for page, text in docs(company, facts).items():
         (out / "docs" / page).write_text(text, encoding="utf-8")
     (out / "facts.json").write_text(facts_table(company, facts), encoding="utf-8")
+    # The planted near duplicates, so that a dedupe can be scored on what it should drop.
+    manifest = {"seed": SEED, "train_file": train_name, "heldout": len(held), "twins": twins}
+    (out / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     return {"facts": len(facts), "heldout": len(held)}
 
 
