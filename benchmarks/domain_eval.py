@@ -81,10 +81,25 @@ def _env() -> dict[str, str]:
 
 
 def train(ws: Path, args: list[str]) -> tuple[dict[str, Any], float]:
-    """``afina train --follow --json``: events stream on stdout; the last one says how it ended
+    """``afina train --follow``; a run stopped from outside (a stray SIGTERM on a shared
+    machine) is resumed once from its checkpoint rather than thrown away."""
+    final, secs = follow(ws, ["train", "--follow", "--json", *args])
+    if final.get("type") == "stopped":
+        run = latest_run(ws).name
+        print(f"  run {run} was stopped from outside; resuming it once", file=sys.stderr)
+        final, more = follow(ws, ["jobs", "resume", run, "--follow", "--json"])
+        final["resumed"] = True
+        secs += more
+    if final.get("type") != "finished":
+        raise VerbFailed(f"afina train ended with {final.get('type')}: {json.dumps(final)}")
+    return final, secs
+
+
+def follow(ws: Path, args: list[str]) -> tuple[dict[str, Any], float]:
+    """A verb that streams training events as JSON lines; the last event says how it ended
     (the CLI exits 0 on a failed run in JSON mode, so the event decides)."""
-    cmd = [afina_exe(), "-w", str(ws), "train", "--follow", "--json", *args]
-    print(f"  afina train --follow --json {' '.join(args)}", file=sys.stderr, flush=True)
+    cmd = [afina_exe(), "-w", str(ws), *args]
+    print(f"  afina {' '.join(args)}", file=sys.stderr, flush=True)
     t0 = time.perf_counter()
     last: dict[str, Any] = {}
     with subprocess.Popen(
@@ -108,10 +123,10 @@ def train(ws: Path, args: list[str]) -> tuple[dict[str, Any], float]:
                 )
         stderr = proc.stderr.read()
     secs = time.perf_counter() - t0
-    if proc.returncode != 0 or last.get("type") != "finished":
+    if proc.returncode != 0 or last.get("type") not in ("finished", "stopped"):
         sys.stderr.write(stderr[-4000:] + "\n" + json.dumps(last) + "\n")
-        raise VerbFailed(f"afina train ended with {last.get('type')} (exit {proc.returncode})")
-    print(f"    finished in {secs:.0f} s: {json.dumps(last)[:300]}", file=sys.stderr)
+        raise VerbFailed(f"afina {args[0]} ended with {last.get('type')} (exit {proc.returncode})")
+    print(f"    {last['type']} after {secs:.0f} s: {json.dumps(last)[:300]}", file=sys.stderr)
     return last, secs
 
 
@@ -284,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
         "split": state["split"].get("accepted_pairs"),
         "train_seconds": state["train_seconds"],
         "train_final": {
-            k: state["train_final"].get(k) for k in ("steps", "train_loss", "eval_loss")
+            k: state["train_final"].get(k)
+            for k in ("steps", "train_loss", "eval_loss", "train_runtime", "resumed")
         },
         "curate": state["curate"],
         "index": state["index"],

@@ -94,8 +94,10 @@ def finetune(model, tok, pairs, system: str, steps: int, seed: int):  # type: ig
     return model
 
 
-def answer_all(model, tok, prompts: list[list[dict[str, str]]]) -> list[str]:  # type: ignore[no-untyped-def]
+def answer_all(model, tok, prompts: list[list[dict[str, str]]], name: str) -> list[str]:  # type: ignore[no-untyped-def]
     import torch
+
+    print(f"  answering as {name}", file=sys.stderr, flush=True)
 
     tok.padding_side = "left"
     out = []
@@ -155,12 +157,15 @@ def main(argv: list[str] | None = None) -> int:
 
     tok = load_tokenizer(MODEL)
     model = load_causal_lm(MODEL)
-    answers = {"base": answer_all(model, tok, plain), "rag": answer_all(model, tok, with_rag)}
+    answers = {
+        "base": answer_all(model, tok, plain, "base"),
+        "rag": answer_all(model, tok, with_rag, "rag"),
+    }
     t0 = time.perf_counter()
     model = finetune(model, tok, pairs, system, args.steps, args.seed)
     train_secs = time.perf_counter() - t0
-    answers["ft"] = answer_all(model, tok, plain)
-    answers["ft+rag"] = answer_all(model, tok, with_rag)
+    answers["ft"] = answer_all(model, tok, plain, "ft")
+    answers["ft+rag"] = answer_all(model, tok, with_rag, "ft+rag")
 
     means = {}
     for name, preds in answers.items():
