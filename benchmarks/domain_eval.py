@@ -195,7 +195,7 @@ def summarize(report: dict[str, Any]) -> dict[str, Any]:
         tag: {a: round(v["rouge_l"]["mean"], 3) for a, v in by_a.items() if "rouge_l" in v}
         for tag, by_a in report.get("tags", {}).items()
     }
-    for key in ("verdict", "findings", "goals"):
+    for key in ("verdict", "findings", "goals", "retrieval", "hit_at_k", "hits"):
         if report.get(key):
             out[key] = report[key]
     return out
