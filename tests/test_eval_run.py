@@ -95,7 +95,7 @@ def test_examples_read_both_formats_and_name_a_bad_line(tmp_path):
     )
     got = read_examples(path)
     assert got == [
-        EvalExample("q1", "Q?", "A.", ("A",), ("en",)),
+        EvalExample("q1", "Q?", "A.", ("A",), ("en",), "en"),
         EvalExample("ex:3", "second?", "answer"),
     ]
     assert read_examples(path, limit=1) == got[:1]

@@ -15,12 +15,13 @@ how many entries share its words, not to the size of the index.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from afina.engine.text import fold
+from afina.engine.text import fold, nfc
 
 RRF_K = 60  # the constant of reciprocal rank fusion: 1 / (RRF_K + rank)
 _WORD = re.compile(r"[^\W_]+")
@@ -29,7 +30,14 @@ _WORD = re.compile(r"[^\W_]+")
 def words(text: str) -> list[str]:
     """Lowercase, accent-free runs of letters and digits: "Serviço 300-Mbps" -> servico, 300,
     mbps."""
-    return _WORD.findall(fold(text))
+    # Split first, fold each distinct word once: folding whole texts character by character
+    # made opening a 10k-entry index take seconds.
+    return [_folded(w) for w in _WORD.findall(nfc(text).casefold())]
+
+
+@functools.lru_cache(maxsize=65536)
+def _folded(word: str) -> str:
+    return word if word.isascii() else fold(word)
 
 
 class BM25:
