@@ -161,7 +161,7 @@ def test_evaluation_ranks_every_assistant_and_saves_its_report(tuned_ws):
     md = (result.folder / saved.REPORT_MD).read_text(encoding="utf-8")
     assert "## Forgetting probe" in md and "## Leakage check" in md and "## ft+rag" in md
     hits = report["retrieval"]
-    assert hits["assistants"] == ["rag", "ft+rag"] and hits["k"] == 3
+    assert hits["assistants"] == ["few-shot", "rag", "ft+rag"] and hits["k"] == 3
     assert hits["overall"]["n"] == 2 and list(hits["by_lang"]) == ["pt"]
     assert 0 <= hits["overall"]["hits_at_1"] <= hits["overall"]["hits_at_k"] <= 2
     assert "## Retrieval" in md and "hit@3" in md

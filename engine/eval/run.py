@@ -266,7 +266,7 @@ def evaluate(
     }
     retrieving = [n for n in names if n in RETRIEVES]
     if retrieving:
-        # rag and ft+rag ask the index the same questions, so one kind's sources serve both.
+        # few-shot, rag and ft+rag ask the index the same questions: one kind's sources serve all.
         hits = from_sources(examples, [r["sources"] for r in answered[retrieving[0]]], options.k)
         if hits:
             report["retrieval"] = {"assistants": retrieving, **hits}
