@@ -193,7 +193,13 @@ def run_afina(
     from afina.engine.rag.contract import Entry
 
     cls = load_plugin("retriever", "faiss")
-    options = {"embedder": embedder, "batch_size": batch_size, "hnsw_threshold": threshold}
+    # dense: the same search as the direct run (the retriever's default fuses BM25 with it)
+    options = {
+        "embedder": embedder,
+        "batch_size": batch_size,
+        "hnsw_threshold": threshold,
+        "mode": "dense",
+    }
     retriever = cls(options)
     retriever.warm()  # model load left out, as for the direct run
     entries = [Entry(f"t{i}", text, "bench") for i, text in enumerate(texts)]

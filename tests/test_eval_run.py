@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+from dataclasses import replace
 
 import pytest
 
@@ -94,7 +95,7 @@ def test_examples_read_both_formats_and_name_a_bad_line(tmp_path):
     )
     got = read_examples(path)
     assert got == [
-        EvalExample("q1", "Q?", "A.", ("A",), ("en",)),
+        EvalExample("q1", "Q?", "A.", ("A",), ("en",), "en"),
         EvalExample("ex:3", "second?", "answer"),
     ]
     assert read_examples(path, limit=1) == got[:1]
@@ -130,6 +131,11 @@ def test_assistant_names_are_checked():
 def test_evaluation_ranks_every_assistant_and_saves_its_report(tuned_ws):
     ws, run_dir = tuned_ws
     examples = read_examples(run_dir / "data" / "pairs.test.jsonl", limit=4)
+    # facts and a language on two questions: the report's retrieval hit@k counts those two
+    examples = [
+        replace(ex, facts=(ex.reference.split()[0],), lang="pt") if n < 2 else ex
+        for n, ex in enumerate(examples)
+    ]
     options = EvalOptions(max_new_tokens=6, batch_size=3, n_boot=200, examples_from="test")
     seen: list[int] = []
     result = evaluate(ws, examples, options, run_dir=run_dir, advance=seen.append)
@@ -154,6 +160,11 @@ def test_evaluation_ranks_every_assistant_and_saves_its_report(tuned_ws):
     assert len(rag["sources"]) == 3 and "rouge_l" in rag["scores"]
     md = (result.folder / saved.REPORT_MD).read_text(encoding="utf-8")
     assert "## Forgetting probe" in md and "## Leakage check" in md and "## ft+rag" in md
+    hits = report["retrieval"]
+    assert hits["assistants"] == ["few-shot", "rag", "ft+rag"] and hits["k"] == 3
+    assert hits["overall"]["n"] == 2 and list(hits["by_lang"]) == ["pt"]
+    assert 0 <= hits["overall"]["hits_at_1"] <= hits["overall"]["hits_at_k"] <= 2
+    assert "## Retrieval" in md and "hit@3" in md
 
 
 def test_eval_cli_writes_a_report_that_evals_and_report_find(tuned_ws, capsys):

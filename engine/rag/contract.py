@@ -62,7 +62,9 @@ def record_line(record: Mapping[str, Any]) -> str:
 @dataclass(frozen=True)
 class Hit:
     key: str
-    score: float  # inner product of unit vectors: cosine similarity, higher is nearer
+    # higher is nearer: cosine similarity (dense), BM25 (lexical) or the fused reciprocal-rank
+    # score (hybrid: about 0.03 for an entry first in both rankings)
+    score: float
     text: str  # the entry's passage
     source: str
     payload: Mapping[str, Any] = field(default_factory=dict)

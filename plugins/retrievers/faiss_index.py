@@ -1,5 +1,9 @@
 """The built-in retriever: sentence-transformers embeddings in a FAISS index chosen by size
-(exact inner product below ``hnsw_threshold`` entries, HNSW from there on)."""
+(exact inner product below ``hnsw_threshold`` entries, HNSW from there on), queried densely,
+lexically (BM25 over the same stored texts) or both fused by rank: the ``mode`` option.
+
+An index built before ``mode`` existed has no such option saved and opens with the default,
+which needs nothing new on disk (BM25 is built from the stored texts when the index opens)."""
 
 from __future__ import annotations
 
@@ -19,7 +23,11 @@ from afina.engine.rag.contract import (
 )
 from afina.engine.rag.embed import DEFAULT_EMBEDDER, Embedder, load_embedder
 from afina.engine.rag.index import KINDS, build_index, settings_from
-from afina.engine.rag.index_query import VectorIndex
+from afina.engine.rag.index_query import HYBRID, LEXICAL, MODES, VectorIndex
+
+# Measured on the sample domain's held-out questions (benchmarks/retrieval_hits.py): see
+# benchmarks/RESULTS.md for hit@1 and hit@3 per language and mode.
+DEFAULT_MODE = HYBRID
 
 FAISS_OPTIONS: tuple[Option, ...] = (
     Option(
@@ -28,6 +36,14 @@ FAISS_OPTIONS: tuple[Option, ...] = (
         DEFAULT_EMBEDDER,
         "sentence-transformers model: the embedded all-MiniLM-L6-v2, a model id or a folder "
         "(hash:DIM: a model-free hashing embedder for tests)",
+    ),
+    Option(
+        "mode",
+        "choice",
+        DEFAULT_MODE,
+        "how a query finds entries: dense (embeddings), lexical (BM25 over accent-folded "
+        "words) or hybrid (both, fused by reciprocal rank)",
+        MODES,
     ),
     Option("device", "str", "", "where the embedder runs: cpu, cuda ... (empty: automatic)"),
     Option("batch_size", "int", 32, "texts per embedding batch"),
@@ -117,7 +133,10 @@ class FaissRetriever(Retriever):
     def query(self, text: str, k: int = 5) -> list[Hit]:
         if self._index is None:
             raise RuntimeError("query before load: use FaissRetriever.load(folder)")
-        return self._index.query(self.embedder, text, k)
+        mode = self.settings["mode"]
+        # BM25 alone needs no model: a lexical index answers without loading one.
+        embedder = None if mode == LEXICAL else self.embedder
+        return self._index.query(embedder, text, k, mode)
 
     def info(self) -> dict[str, Any]:
         return dict(self._index.meta) if self._index is not None else {}

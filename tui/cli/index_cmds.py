@@ -1,4 +1,5 @@
-"""`afina index build|query|info`: the retrieval index of the accepted train pairs and docs."""
+"""`afina index build|query|info|eval`: the retrieval index of the accepted train pairs and
+docs, and how often it finds the facts of held-out questions."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import click
 
 from afina.engine.actions.index import IndexRequest, build_index
+from afina.engine.rag.index_query import MODES
 from afina.engine.rag.workspace_index import CHUNK_UNITS, DEFAULT_INDEX, index_info, open_index
 from afina.tui.cli.context import get_workspace
 from afina.tui.cli.output import byte_progress, emit_json, err, out
@@ -135,6 +137,67 @@ def info_cmd(ctx: click.Context, name: str, as_json: bool) -> None:
     _print_info(info)
 
 
+@index_group.command("eval")
+@click.option(
+    "--examples",
+    "examples_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help='Held-out questions (JSON Lines) with "facts" and optionally "lang".',
+)
+@click.option(
+    "-k",
+    "k",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Sources per question.",
+)
+@click.option(
+    "--mode",
+    "modes",
+    multiple=True,
+    type=click.Choice(MODES),
+    help="Retrieval mode to measure (repeatable; default: the index's own).",
+)
+@name_option
+@json_option
+@click.pass_context
+def eval_cmd(
+    ctx: click.Context,
+    examples_path: Path,
+    k: int,
+    modes: tuple[str, ...],
+    name: str,
+    as_json: bool,
+) -> None:
+    """Retrieval hit@1 and hit@k by language: how often a question's first source, or one of
+    its first k, holds all its facts. No model answers; only the index is asked."""
+    from afina.engine.eval.examples import read_examples
+    from afina.engine.eval.retrieval_hits import measure_index
+
+    ws = get_workspace(ctx)
+    examples = read_examples(examples_path)
+    results = []
+    for mode in modes or (None,):
+        with err.status("asking the index"):
+            results.append(measure_index(ws, examples, index=name, k=k, mode=mode))
+    if as_json:
+        emit_json(results)
+        return
+    for r in results:
+        out.print(
+            f"[bold]{r['mode']}[/] ({r['entries']} entries, {r['embedder']}, {r['seconds']:.1f} s)",
+            markup=True,
+        )
+        for lang, e in [("all", r["overall"]), *r["by_lang"].items()]:
+            out.print(
+                f"  {lang:>4}  n={e['n']:<4} hit@1 {e['hit_at_1']:.3f}  "
+                f"hit@{r['k']} {e['hit_at_k']:.3f}",
+                markup=False,
+            )
+
+
 def _print_info(info: dict[str, Any]) -> None:
     fresh = {True: "[green]up to date[/]", False: "[yellow]out of date[/]", None: "unknown"}
     index = info.get("index", {})
@@ -146,7 +209,12 @@ def _print_info(info: dict[str, Any]) -> None:
         + (f" ({info['stale_reason']})" if info.get("stale_reason") else ""),
         markup=True,
     )
-    out.print(f"  retriever {info.get('retriever')}, embedder {info['embedder']} ({info['dim']}-d)")
+    mode = (info.get("options") or {}).get("mode")
+    out.print(
+        f"  retriever {info.get('retriever')}"
+        + (f" ({mode})" if mode else "")
+        + f", embedder {info['embedder']} ({info['dim']}-d)"
+    )
     out.print(f"  {index.get('kind')}: {index.get('why')}", markup=False)
     docs = inputs.get("docs")
     if docs:
