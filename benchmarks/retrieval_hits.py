@@ -66,6 +66,9 @@ def tune_embedder(
         train_objectives=[(loader, loss)],
         epochs=epochs,
         optimizer_params={"lr": lr},
+        # fit() warms up over 10,000 steps by default: on a few dozen steps the learning rate
+        # would never leave zero (measured: rankings unchanged)
+        warmup_steps=max(1, len(loader) * epochs // 10),
         show_progress_bar=False,
     )
     model.save(str(out))
