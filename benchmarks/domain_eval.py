@@ -246,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--assistants", default="base,few-shot,rag,ft,ft+rag")
     ap.add_argument("--max-tokens", type=int)
     ap.add_argument("-k", type=int, dest="k")
+    ap.add_argument(
+        "--forgetting", action="store_true", help="run eval's forgetting probe (slow: off)"
+    )
     ap.add_argument("--reuse-workspace", action="store_true", help="only evaluate again")
     ap.add_argument("--results", type=Path, default=DEFAULT_RESULTS)
     for verb in ("extract", "curate", "split", "index", "eval"):
@@ -276,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         eval_args += ["--assistants", args.assistants]
         if args.max_tokens:
             eval_args += ["--max-tokens", str(args.max_tokens)]
+        if not args.forgetting:  # 20 more general questions per tuned assistant
+            eval_args.append("--no-forgetting")
         if args.k:
             eval_args += ["-k", str(args.k)]
         t0 = time.perf_counter()
