@@ -29,7 +29,10 @@ NAMELESS = (
 )
 _DEFAULT_NAME = WorkspaceSettings().name
 # A run of capitalised words (Lumiar Fibra, Aurora Vet Clinic), not the first of a sentence.
-_NAME = re.compile(r"(?<![.!?:\n]\s)(?<!^)\b([A-ZÀ-Ý][\w&'-]+(?:\s+[A-ZÀ-Ý][\w&'-]+){0,2})")
+# Each word starts upper then lower case: placeholders (<PHONE_1>), codes and acronyms are not
+# taken for a name.
+_WORD = r"[A-ZÀ-Ý][a-zà-ÿ][\w&'-]*"
+_NAME = re.compile(rf"(?<![.!?:\n<]\s)(?<![<\w])(?<!^)({_WORD}(?:\s+{_WORD}){{0,2}})\b")
 # Capitalised words that are not names of a business.
 _COMMON_WORDS = (
     "I I'm I'll I've OK Ok Hi Hello Olá Oi Obrigado Obrigada Thanks Thank Please Mr Mrs Ms "
