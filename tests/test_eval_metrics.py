@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -402,3 +403,41 @@ def test_report_says_when_the_goal_is_missed():
         build_report(rows, baseline="nobody")
     with pytest.raises(ValueError, match="two rows"):
         build_report(rows + rows[:1])
+
+
+def _verdict_rows(gain: dict[str, float]) -> list[dict[str, Any]]:
+    return [
+        {"assistant": a, "example": str(i), "rouge_l": 0.2 + g + 0.02 * (i % 5)}
+        for i in range(40)
+        for a, g in gain.items()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("gain", "recommended", "says"),
+    [
+        (
+            {"base": 0.0, "rag": 0.1, "ft": 0.15, "ft+rag": 0.3},
+            "ft+rag",
+            "Fine-tuning beats retrieval and prompting for this domain on ROUGE-L (ft+rag − rag",
+        ),
+        (
+            {"base": 0.0, "few-shot": 0.3, "rag": 0.1, "ft": 0.15},
+            "few-shot",
+            "Retrieval and prompting beat fine-tuning for this domain on ROUGE-L (ft − few-shot",
+        ),
+        (
+            {"base": 0.0, "rag": 0.2, "ft": 0.2},
+            None,
+            "Fine-tuning vs retrieval and prompting: no clear difference on ROUGE-L (ft − rag",
+        ),
+    ],
+)
+def test_the_report_names_the_assistant_to_use_and_whether_fine_tuning_wins(
+    gain: dict[str, float], recommended: str | None, says: str
+) -> None:
+    report = build_report(_verdict_rows(gain), baseline="base", n_boot=200)
+    text = " ".join(report["findings"])
+    if recommended:
+        assert f"Recommended assistant: {recommended}, the best on ROUGE-L." in text
+    assert says in text
