@@ -27,7 +27,7 @@ from afina.tui.cli.output import byte_progress, emit_json, out
     type=int,
     default=None,
     help="Steps of the demo's fine-tune (0 skips training); default: what `afina train` "
-    "recommends for the sample's pairs, at most 110.",
+    "recommends for the sample's pairs, at most 80.",
 )
 @click.option("--base-model", default=None, help="Base model instead of the embedded one.")
 @click.option(
