@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-# What the small model is told about the reference material. Measured against the earlier
-# numbered "[1] Q: ... A: ..." block with a paragraph of rules (benchmarks/RESULTS.md,
-# "Defaults that find the best assistant"): a 135M model copied the scaffolding ("A:",
-# "[4] Q: ...") into its answers and ran on to the token limit; plain Q/A lines after one
-# sentence of introduction read as answers to reuse.
+# What the small model is told about the reference material. The earlier numbered "[1] Q: ...
+# A: ..." block after a paragraph of rules made a 135M model copy the scaffolding ("A:",
+# "[4] Q: ...") into its answers and run on to the token limit (issue 14); plain Q/A lines
+# after one sentence, as the issue's hand-written baseline sends them, read as answers to
+# reuse. Not measured alone: it changed together with the other defaults (RESULTS.md).
 PAIRS_INTRO = "Use these reference answers from our knowledge base:"
 DOCS_INTRO = "And these passages from our documents:"
 # The system prompt when the workspace gives none (prompts built outside a workspace).

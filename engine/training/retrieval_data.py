@@ -58,9 +58,9 @@ def add_retrieved_context(
         if len(msgs) < 2 or msgs[0]["role"] == "system":
             continue
         question = msgs[-2]["content"]
-        # Pairs only: a document chunk is several times a pair's length, and with chunks in
-        # the prompts a step cost four times the tokens and memory (measured on the sample
-        # domain); what the fine-tune learns from pairs, using retrieved answers, carries over.
+        # Pairs only: a document chunk is several times a pair's length, and the first demo
+        # run with chunks in its training prompts (k = 2) needed 9 GB of memory and far longer
+        # steps on a shared CPU; what the fine-tune learns from pairs carries over.
         hits = [
             h for h in retriever.query(question, k + 1 + SPARE) if h.payload.get("kind") == "pair"
         ]
