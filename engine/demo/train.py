@@ -49,8 +49,8 @@ def quick_options(base_model: str | None = None, embedder: str | None = None) ->
 # The demo trains with `afina train`'s recommended settings (engine.training.recommend), so
 # what it shows is what a user gets; only the step count is capped, to keep the whole demo
 # near 15 minutes on a 2-core CPU. With retrieved pairs in half the prompts a step costs
-# about twice what it did: the recommended 110 steps and 24 questions took 19 minutes
-# (benchmarks/RESULTS.md, "Defaults that find the best assistant").
+# about twice what it did: the recommended 110 steps and 24 questions took 19 minutes, 80
+# steps and 20 questions 11 (benchmarks/RESULTS.md, "Defaults that find the best assistant").
 DEMO_MAX_STEPS = 80
 
 
