@@ -96,12 +96,16 @@ def _device() -> str:
 
 
 def create_run(
-    ws: Workspace, request: TrainRequest, root: Path | None = None
+    ws: Workspace,
+    request: TrainRequest,
+    root: Path | None = None,
+    chosen: Recommended | None = None,
 ) -> tuple[Path, RunSpec]:
     """A run folder with its spec and its data, not started, with the recommended value of
-    every setting the request and afina.toml leave out. ``root``: where to make it instead of
-    runs/ (a preflight's scratch folder)."""
-    chosen = plan(ws, request)
+    every setting the request and afina.toml leave out (``chosen``: that plan, if the caller
+    already made it to show its reasons). ``root``: where to make it instead of runs/ (a
+    preflight's scratch folder)."""
+    chosen = chosen or plan(ws, request)
     return jobs.create_run(ws, chosen.settings, chosen.method_options, root=root)
 
 

@@ -94,11 +94,12 @@ def train_cmd(
 def _dry_run(ws: Any, request: train.TrainRequest, as_json: bool) -> None:
     from afina.engine.training.preflight import measure
 
+    chosen = train.plan(ws, request)
     with tempfile.TemporaryDirectory(prefix="afina-dry-run-") as scratch:
-        run_dir, spec = train.create_run(ws, request, root=Path(scratch))
+        run_dir, spec = train.create_run(ws, request, root=Path(scratch), chosen=chosen)
         with err.status("preflight: loading the model and timing a few steps"):
             report = measure(spec, run_dir)
-    report["chosen"] = list(train.plan(ws, request).reasons)
+    report["chosen"] = list(chosen.reasons)
     report["system_prompt"] = spec.system_prompt
     if as_json:
         emit_json(report)

@@ -170,11 +170,12 @@ class TrainScreen(AfinaScreen):
     )
     def _preflight(self, request: train.TrainRequest) -> None:
         worker = get_current_worker()
+        chosen = train.plan(self.ws, request)
         with tempfile.TemporaryDirectory(prefix="afina-preflight-") as scratch:
-            run_dir, spec = train.create_run(self.ws, request, root=Path(scratch))
+            run_dir, spec = train.create_run(self.ws, request, Path(scratch), chosen)
             # In a child process: the TUI never loads torch, and quitting kills the child.
             report = measure_apart(run_dir, lambda: worker.is_cancelled)
-        report["chosen"] = list(train.plan(self.ws, request).reasons)
+        report["chosen"] = list(chosen.reasons)
         report["system_prompt"] = spec.system_prompt
         if not get_current_worker().is_cancelled:
             self.post_message(PreflightReady(report))
