@@ -36,7 +36,7 @@ def lora_config(options: Mapping[str, Any]) -> Any:
 
 class LoraMethod(TrainMethod):
     name: ClassVar[str] = "lora"
-    description: ClassVar[str] = "LoRA adapters on the attention projections (PEFT)"
+    description: ClassVar[str] = "LoRA adapters on the chosen linear layers (PEFT)"
     options: ClassVar[tuple[Option, ...]] = LORA_OPTIONS
     capabilities: ClassVar[frozenset[str]] = frozenset({SAME_POSITIONS, ADAPTER})
 
