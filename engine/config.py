@@ -175,7 +175,8 @@ DEFAULT_TOML = """\
 # afina workspace settings. Every key is checked: a key afina does not know is an error.
 
 [workspace]
-# A name for the assistant this workspace builds; the TUI shows it.
+# The business this assistant answers for (`afina init --name`). The TUI shows it, and the
+# suggested system prompt names it ([assistant] system_prompt).
 name = "my-assistant"
 
 [import]
@@ -208,8 +209,8 @@ pii_allow = []
 
 [assistant]
 # The system message the fine-tune trains with and every assistant answers with. Left empty,
-# afina suggests one that names the business (from [curate] pii_allow, [workspace] name or
-# the answers); `afina train --dry-run` shows it. For example:
+# afina suggests one that names the business (from [curate] pii_allow or [workspace] name);
+# `afina train --dry-run` shows it. For example:
 # system_prompt = "You are the support assistant of Lumiar Fibra. Answer briefly and accurately."
 system_prompt = ""
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from afina.engine.config import DEFAULT_TOML, Config, load_config
+from afina.engine.config import DEFAULT_TOML, Config, WorkspaceSettings, load_config
 from afina.engine.errors import WorkspaceError
 from afina.engine.store import Store
 
@@ -38,23 +39,39 @@ class Workspace:
         return tuple(dict.fromkeys((*self.config.curate.pii_allow, *extra)))
 
 
-def init_workspace(root: Path) -> tuple[Workspace, bool]:
-    """Make (or complete) a workspace at ``root``; returns it and whether it was new."""
+def init_workspace(root: Path, name: str = "") -> tuple[Workspace, bool]:
+    """Make (or complete) a workspace at ``root``; returns it and whether it was new.
+    ``name``, the business the assistant answers for, goes into a new afina.toml's
+    ``[workspace] name``; an existing afina.toml is never rewritten."""
     root = root.expanduser().resolve()
     if root.exists() and not root.is_dir():
         raise WorkspaceError(f"{root} exists and is not a folder")
     config_path = root / CONFIG_NAME
     created = not config_path.exists()
+    name = " ".join(name.split())
+    if name and not created:
+        raise WorkspaceError(
+            f"{root} is already a workspace; its name is [workspace] name in {config_path}"
+        )
     try:
         for sub in (STATE_DIR, *SUBDIRS):
             (root / sub).mkdir(parents=True, exist_ok=True)
         if created:
-            config_path.write_text(DEFAULT_TOML, encoding="utf-8")
+            config_path.write_text(default_toml(name), encoding="utf-8")
     except OSError as e:
         raise WorkspaceError(f"cannot make a workspace at {root}: {e.strerror}") from e
     ws = Workspace(root, load_config(config_path))
     ws.open_store().close()  # creates and migrates the database now, not on first use
     return ws, created
+
+
+def default_toml(name: str = "") -> str:
+    """A new afina.toml, with ``name`` as the workspace's name when one is given."""
+    if not name:
+        return DEFAULT_TOML
+    default = f'name = "{WorkspaceSettings().name}"'
+    # A JSON string is a valid TOML basic string (same escapes), accents kept as they are.
+    return DEFAULT_TOML.replace(default, f"name = {json.dumps(name, ensure_ascii=False)}", 1)
 
 
 def find_workspace(start: Path | None = None) -> Workspace:

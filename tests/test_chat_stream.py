@@ -65,6 +65,19 @@ def test_the_repetition_penalty_spares_the_prompt(assistant: Assistant) -> None:
     assert "logits_processor" not in assistant.generate_kwargs(8, 1.0, prompt_length=3)
 
 
+def test_the_repetition_penalty_spares_the_digits_of_numbers(assistant: Assistant) -> None:
+    """A phone number repeats its digits; a loop repeats words: only words are penalized."""
+    tok = assistant.tokenizer
+    (processor,) = assistant.generate_kwargs(8, 1.2, prompt_length=0)["logits_processor"]
+    number = tok("(41) 3022-5180", add_special_tokens=False)["input_ids"]
+    words = tok(" que que", add_special_tokens=False)["input_ids"]
+    ids = torch.tensor([number + words])
+    scores = torch.full((1, len(tok)), 2.0)
+    out = processor(ids, scores)
+    assert out[0, number].tolist() == [2.0] * len(number)
+    assert out[0, words].tolist() == pytest.approx([2.0 / 1.2] * len(words))
+
+
 @pytest.fixture
 def slow_steps(assistant: Assistant) -> Iterator[None]:
     """Each forward pass takes at least 5 ms: a long answer is still running when a test

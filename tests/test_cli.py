@@ -45,6 +45,15 @@ def test_init_json(tmp_path, capsys):
     assert json.loads(out) == {"workspace": str(tmp_path / "x"), "created": True}
 
 
+def test_init_names_the_business_and_never_rewrites_a_workspace(tmp_path, capsys):
+    code, _, _ = afina(capsys, "init", str(tmp_path / "x"), "--name", "Padaria Sol")
+    assert code == 0
+    assert 'name = "Padaria Sol"' in (tmp_path / "x" / "afina.toml").read_text(encoding="utf-8")
+    code, _, err = afina(capsys, "init", str(tmp_path / "x"), "--name", "Other")
+    assert code != 0 and "already a workspace" in err
+    assert "Other" not in (tmp_path / "x" / "afina.toml").read_text(encoding="utf-8")
+
+
 def test_import_then_list_and_show(ws, capsys):
     (ws / "chat.json").write_text(SHAREGPT)
     code, out, _ = afina(capsys, "import", "chat.json", "--json")

@@ -3,11 +3,14 @@ run, and sent by every assistant as the fine-tune trained with it."""
 
 from __future__ import annotations
 
+import pytest
+
 from afina.engine.chat.assistants import Assistants
+from afina.engine.errors import WorkspaceError
 from afina.engine.rag import system_prompt as sp
 from afina.engine.training import jobs
 from afina.engine.training.data import read_messages
-from afina.engine.workspace import open_workspace
+from afina.engine.workspace import init_workspace, open_workspace
 
 ANSWERS = [
     "Obrigado por escolher a Lumiar Fibra! O plano Lumiar 300 custa R$ 99,90.",
@@ -37,8 +40,19 @@ def test_the_allow_list_names_the_business_before_the_answers(curated_ws):
     prompt, why = sp.suggest(curated_ws, allow=("(48) 3000-5821", "Lumiar Fibra"))
     assert prompt == sp.TEMPLATE.format(name="Lumiar Fibra")
     assert "pii_allow" in why
-    # the answers alone name it too (the sample company signs its messages)
-    assert "Lumiar" in sp.suggest(curated_ws)[0]
+    # the answers' most frequent name is a hint only: on real domains it was WhatsApp or a city
+    prompt, why = sp.suggest(curated_ws)
+    assert prompt == sp.NAMELESS
+    assert "[workspace] name" in why and "Lumiar" in why
+
+
+def test_the_workspace_name_from_init_names_the_business(tmp_path):
+    ws, created = init_workspace(tmp_path / "ws", name='  Clínica  "Vet" Aurora ')
+    assert created and ws.config.workspace.name == 'Clínica "Vet" Aurora'
+    assert sp.suggest(ws)[0] == sp.TEMPLATE.format(name='Clínica "Vet" Aurora')
+    with pytest.raises(WorkspaceError, match="already a workspace"):
+        init_workspace(tmp_path / "ws", name="Other")
+    assert open_workspace(tmp_path / "ws").config.workspace.name == 'Clínica "Vet" Aurora'
 
 
 def test_a_run_trains_with_the_prompt_and_its_assistants_answer_with_it(curated_ws):

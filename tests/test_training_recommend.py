@@ -3,6 +3,7 @@ each with its reason; and `afina train` uses them."""
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -84,3 +85,27 @@ def test_the_train_action_plans_from_the_workspace(curated_ws, monkeypatch):
     assert chosen.settings.learning_rate == 1e-3
     assert chosen.method_options["target_modules"] == "all-linear"
     assert any("no index" in r for r in chosen.reasons)  # the fixture built none
+
+
+def test_the_dry_run_says_what_it_chose_and_where_the_prompt_came_from(
+    curated_ws, tiny_model, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from afina.tui.cli import cli
+
+    monkeypatch.chdir(curated_ws.root)
+    args = ["train", "--dry-run", "--set", f"base_model={tiny_model}", "--set", "max_length=128"]
+    result = CliRunner().invoke(cli, [*args, "--set", "batch_size=4"])
+    assert result.exit_code == 0, result.output
+    # every recommended value with its reason; the person's own value said to be theirs
+    assert "learning_rate = 0.001:" in result.output
+    assert "batch_size = 4 (set by you; recommended 8)" in result.output
+    assert "target_modules = 'all-linear'" in result.output
+    # the sample workspace names nobody: a nameless prompt, and where to set the name
+    assert "this business's customer support assistant" in result.output
+    assert "set [workspace] name in afina.toml" in result.output
+    as_json = CliRunner().invoke(cli, [*args, "--json"])
+    report = json.loads(as_json.output)
+    assert report["system_prompt_why"].startswith("suggested: nothing names the business")
+    assert any(line.startswith("max_steps = ") for line in report["chosen"])

@@ -53,6 +53,17 @@ def plan(ws: Workspace, request: TrainRequest) -> Recommended:
     return recommend(settings, options, given, set(options), data_shape(ws, settings))
 
 
+def prompt_source(ws: Workspace, prompt: str) -> str:
+    """Where a run's system prompt came from, for the preflight; "" for a run without one."""
+    if not prompt:
+        return ""
+    if ws.config.assistant.system_prompt.strip():
+        return "[assistant] system_prompt in afina.toml"
+    from afina.engine.rag.system_prompt import suggest
+
+    return "suggested: " + suggest(ws)[1]
+
+
 def data_shape(ws: Workspace, settings: TrainSettings) -> DataShape:
     """The numbers the recommendations read: train pairs, model size, device, index."""
     from afina.engine.rag.workspace_index import list_indexes

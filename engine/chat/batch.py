@@ -17,7 +17,8 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from afina.engine.chat.generate import Assistant
+from afina.engine.chat.generate import REPETITION_PENALTY, Assistant
+from afina.engine.rag.context import tidy_answer
 from afina.engine.training.data import IGNORE, encode, pad_id
 from afina.engine.types import Messages
 
@@ -59,7 +60,7 @@ def reply_batch(
     *,
     base: bool = False,
     batch_size: int = 8,
-    repetition_penalty: float = 1.2,
+    repetition_penalty: float = REPETITION_PENALTY,
     on_batch: Callable[[int], None] | None = None,
 ) -> list[Generated]:
     """Greedy answers to ``conversations`` (the same as ``Assistant.reply`` gives one by one,
@@ -99,7 +100,7 @@ def reply_batch(
             new = out[row, width:].tolist()
             # Finished rows are padded after their end token; the answer ends at the first stop.
             end = next((j + 1 for j, t in enumerate(new) if t in stops), len(new))
-            text = str(tok.decode(new[:end], skip_special_tokens=True)).strip()
+            text = tidy_answer(str(tok.decode(new[:end], skip_special_tokens=True)))
             results[i] = Generated(text, end, share)
         if on_batch is not None:
             on_batch(len(chunk))

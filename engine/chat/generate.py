@@ -18,10 +18,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from afina.engine.chat.penalty import SparingPenalty
 from afina.engine.errors import NotFound
+from afina.engine.rag.context import AnswerGuard
 from afina.engine.training.data import pad_id, stop_token_ids
 from afina.engine.training.spec import read_spec
 from afina.engine.types import Messages
+
+# Greedy decoding of a small model falls into loops without a repetition penalty (chat.penalty
+# spares the digits of prices and phone numbers). Measured on two domains: 1.1 or 1.0 scored
+# the fine-tunes a little higher but made the base model loop in Portuguese ("E que? E que?"
+# in 3 of 60 answers at 1.1; a four-word run repeated in 10 of 20 at 1.0), never at 1.2
+# (benchmarks/RESULTS.md, "Decoding at answer time").
+REPETITION_PENALTY = 1.2
 
 
 @dataclass
@@ -38,7 +47,7 @@ class Assistant:
         self,
         messages: Messages,
         max_new_tokens: int = 128,
-        repetition_penalty: float = 1.2,
+        repetition_penalty: float = REPETITION_PENALTY,
         *,
         base: bool = False,
     ) -> str:
@@ -51,7 +60,7 @@ class Assistant:
         self,
         messages: Messages,
         max_new_tokens: int = 128,
-        repetition_penalty: float = 1.2,
+        repetition_penalty: float = REPETITION_PENALTY,
         *,
         base: bool = False,
     ) -> TextStream:
@@ -69,11 +78,12 @@ class Assistant:
         """The decoding settings every answer uses: greedy, stopped at any end-of-turn token.
 
         The repetition penalty weighs on the answer's own tokens only (the first
-        ``prompt_length`` tokens of each row, padding included, are left out). transformers'
-        default also penalizes the prompt's tokens, which keeps a RAG answer from copying
-        the prices and names of its reference material, and any answer from repeating the
-        words of the question."""
-        from transformers import LogitsProcessorList, RepetitionPenaltyLogitsProcessor
+        ``prompt_length`` tokens of each row, padding included, are left out), and never on
+        the tokens numbers are made of (``chat.penalty``). transformers' default also
+        penalizes the prompt's tokens, which keeps a RAG answer from copying the prices and
+        names of its reference material, and any answer from repeating the words of the
+        question."""
+        from transformers import LogitsProcessorList
 
         tok = self.tokenizer
         kwargs: dict[str, Any] = {
@@ -83,9 +93,7 @@ class Assistant:
             "pad_token_id": pad_id(tok),
         }
         if repetition_penalty != 1.0:
-            penalty = RepetitionPenaltyLogitsProcessor(
-                float(repetition_penalty), prompt_ignore_length=prompt_length
-            )
+            penalty = SparingPenalty(float(repetition_penalty), prompt_length, tok)
             kwargs["logits_processor"] = LogitsProcessorList([penalty])
         return kwargs
 
@@ -109,11 +117,13 @@ class TextStream(Iterator[str]):
     """The text pieces of one generation, in order, as the model decodes them.
 
     Pieces come from transformers' ``TextIteratorStreamer`` (the prompt and special tokens
-    left out; text is held back until a word is complete). The generation runs in a thread;
-    an exception there is raised here, at the end of the stream. ``tokens`` counts the new
-    tokens generated so far (the end-of-turn token included) and ``first_token_s`` is the
-    time from the first ``next()`` to the first new token; both are final once the stream
-    has ended.
+    left out; text is held back until a word is complete), without the reference block's
+    scaffolding: a leading "A:" is left out, and the answer ends where a new "Q:" line would
+    start (``rag.context.AnswerGuard``), which also stops the generation. The generation runs
+    in a thread; an exception there is raised here, at the end of the stream. ``tokens``
+    counts the new tokens generated so far (the end-of-turn token included) and
+    ``first_token_s`` is the time from the first ``next()`` to the first new token; both are
+    final once the stream has ended.
     """
 
     def __init__(
@@ -183,10 +193,17 @@ class TextStream(Iterator[str]):
 
         thread = threading.Thread(target=work, name="afina-generate", daemon=True)
         thread.start()
+        guard = AnswerGuard()
         try:
             for piece in text:
-                if piece:
-                    yield piece
+                shown = guard.feed(piece)
+                if shown:
+                    yield shown
+                if guard.done:  # leaving the loop cancels the generation
+                    break
+            rest = guard.finish()
+            if rest:
+                yield rest
         finally:
             cancel.set()
             thread.join()

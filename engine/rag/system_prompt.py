@@ -4,9 +4,12 @@ answers with, so a comparison between them is decided by the method, not by the 
 `[assistant] system_prompt` in afina.toml sets it. Left empty, afina suggests one that names
 the business: a small model told whose support it gives stops introducing itself as the
 template's default persona ("I'm SmolLM, trained by Hugging Face") and keeps answers short.
-The name comes from what the person already told afina (the allow list, which holds the
-business's own name so that the scrubber keeps it; the workspace's name) or, failing that,
-from the capitalised name that recurs most across the accepted answers.
+The name comes only from what the person told afina: the allow list (which holds the
+business's own name so that the scrubber keeps it) or the workspace's name (`afina init
+--name`). The capitalised name that recurs most in the answers is offered as a hint, never
+put in the prompt: on two of three measured domains it was not the business (a clinic's
+answers name "WhatsApp" most, a bakery's its city), and a support assistant told it works for
+WhatsApp is worse than one told nothing (benchmarks/RESULTS.md, issue 14).
 """
 
 from __future__ import annotations
@@ -59,10 +62,11 @@ def business_name(ws: Workspace, allow: Iterable[str] = ()) -> tuple[str, str]:
         return ws.config.workspace.name, "[workspace] name"
     with ws.open_store() as store:
         answers = [p.response for p in store.pairs(PairFilter(status="accepted"), limit=10**9)]
-    name = recurring_name(answers)
-    if name:
-        return name, "the name that recurs most in the accepted answers"
-    return "", "nothing names the business: no name in [curate] pii_allow, none set"
+    why = "nothing names the business: set [workspace] name in afina.toml"
+    guess = recurring_name(answers)
+    if guess:
+        why += f" (the accepted answers name {guess!r} most: is that the business?)"
+    return "", why
 
 
 def recurring_name(answers: Iterable[str]) -> str:

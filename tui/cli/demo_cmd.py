@@ -39,7 +39,7 @@ from afina.tui.cli.output import byte_progress, emit_json, out
     "--questions",
     type=click.IntRange(min=0),
     default=None,
-    help="Held-out questions, spread over all 79 (default 24; 12 with --quick; 0: all).",
+    help="Held-out questions, spread over all 79 (default 20; 12 with --quick; 0: all).",
 )
 @click.option("--embedder", default=None, hidden=True, help="The index's embedder (tests).")
 @click.option("--json", "as_json", is_flag=True, help="Print the stage results as JSON.")

@@ -101,6 +101,7 @@ def _dry_run(ws: Any, request: train.TrainRequest, as_json: bool) -> None:
             report = measure(spec, run_dir)
     report["chosen"] = list(chosen.reasons)
     report["system_prompt"] = spec.system_prompt
+    report["system_prompt_why"] = train.prompt_source(ws, spec.system_prompt)
     if as_json:
         emit_json(report)
         return
@@ -116,6 +117,8 @@ def _dry_run(ws: Any, request: train.TrainRequest, as_json: bool) -> None:
     out.print(
         f"  system prompt: {report['system_prompt'] or '(the template default)'}", markup=False
     )
+    if report["system_prompt_why"]:
+        out.print(f"    ({report['system_prompt_why']})", markup=False)
     out.print(
         f"  train pairs: {data['examples']}, kept {data['kept']} "
         f"({data['context_trimmed']} with earlier context trimmed), dropped "

@@ -15,13 +15,18 @@ from afina.tui.cli.output import emit_json, out
 
 @click.command("init")
 @click.argument("directory", type=click.Path(path_type=Path), default=".")
+@click.option(
+    "--name",
+    default="",
+    help="The business the assistant answers for; the suggested system prompt names it.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def init_cmd(directory: Path, as_json: bool) -> None:
+def init_cmd(directory: Path, name: str, as_json: bool) -> None:
     """Make a workspace in DIRECTORY (default: here).
 
     It holds afina.toml, .afina/ (the database), runs/, indexes/ and exports/.
     """
-    ws, created = init_workspace(directory)
+    ws, created = init_workspace(directory, name)
     if as_json:
         emit_json({"workspace": str(ws.root), "created": created})
         return

@@ -177,6 +177,7 @@ class TrainScreen(AfinaScreen):
             report = measure_apart(run_dir, lambda: worker.is_cancelled)
         report["chosen"] = list(chosen.reasons)
         report["system_prompt"] = spec.system_prompt
+        report["system_prompt_why"] = train.prompt_source(self.ws, spec.system_prompt)
         if not get_current_worker().is_cancelled:
             self.post_message(PreflightReady(report))
 

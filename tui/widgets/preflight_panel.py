@@ -59,6 +59,8 @@ def preflight_text(report: dict[str, Any]) -> Text:
         text.append(f"\n  {line}", style="dim")
     if report.get("system_prompt"):
         text.append(f"\n  system prompt: {report['system_prompt']}", style="dim")
+        if report.get("system_prompt_why"):
+            text.append(f"\n    ({report['system_prompt_why']})", style="dim")
     return text
 
 
