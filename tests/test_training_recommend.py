@@ -16,14 +16,14 @@ from afina.engine.training.recommend import DataShape, recommend
 SMALL = DataShape(train_pairs=300, params=135_000_000, device="cpu", has_index=True)
 
 
-def test_a_small_model_on_small_data_gets_adapters_everywhere_and_three_passes():
+def test_a_small_model_on_small_data_gets_adapters_everywhere_and_five_passes():
     out = recommend(TrainSettings(), {}, set(), set(), SMALL)
     s = out.settings
     assert (s.learning_rate, s.batch_size) == (1e-3, 8)
-    assert s.max_steps == 114  # ceil(300 / 8) = 38 steps a pass, three passes
+    assert s.max_steps == 190  # ceil(300 / 8) = 38 steps a pass, five passes
     assert (s.retrieval_share, s.retrieval_k) == (0.5, 2)
     assert out.method_options == {"r": 16, "alpha": 32, "target_modules": "all-linear"}
-    assert any(r.startswith("max_steps = 114: 3.0 passes over 300") for r in out.reasons)
+    assert any(r.startswith("max_steps = 190: 5.0 passes over 300") for r in out.reasons)
 
 
 def test_what_the_person_set_is_kept_and_said_to_be_theirs():
@@ -46,6 +46,7 @@ def test_larger_models_take_smaller_rates(params, rate):
 
 def test_steps_fall_to_one_pass_on_large_data_and_are_capped_per_device():
     assert rec.steps(20, 8, "cpu") == (rec.MIN_STEPS, rec.MIN_STEPS / 3)
+    assert rec.steps(600, 8, "cpu") == (375, 5.0)  # five passes up to 600 pairs
     assert rec.steps(1000, 8, "cpu")[0] == 375
     assert rec.steps(6000, 8, "cuda") == (750, 1.0)
     assert rec.steps(60000, 8, "cpu")[0] == rec.MAX_STEPS["cpu"]
