@@ -138,24 +138,44 @@ def verdict(st: ReportStats, among: Sequence[str], m: str, spec: MetricSpec) -> 
     label = spec.label
     out = [f"Recommended assistant: {best}, the best on {label}."]
     tuned = _leader(st, [a for a in TUNED if a in among], m, spec)
-    plain = _leader(st, [a for a in UNTUNED if a in among], m, spec)
-    if tuned is None or plain is None:
+    if tuned is None:
         return out
-    clear, ci = _clear(st, tuned, plain, m, spec)
-    delta = f"{tuned} − {plain} {ci_text(ci, spec.digits, level=st.level)}"
-    better = ci.estimate > 0 if spec.better == "higher" else ci.estimate < 0
-    if not clear:
+    # Against every assistant without training, strongest first: "beats" needs a clear lead
+    # over each of them, not only over the one with the best mean (two may be near equal).
+    plains = sorted(
+        (a for a in UNTUNED if a in among and st.summary(a, m, spec)[1]),
+        key=lambda a: st.summary(a, m, spec)[0].estimate,
+        reverse=spec.better == "higher",
+    )
+    if not plains:
+        return out
+    sign = 1.0 if spec.better == "higher" else -1.0
+    compared = [(p, *_clear(st, tuned, p, m, spec)) for p in plains]
+
+    def delta(p: str, ci: Interval) -> str:
+        return f"{tuned} − {p} {ci_text(ci, spec.digits, level=st.level)}"
+
+    lost = [(p, ci) for p, clear, ci in compared if clear and sign * ci.estimate < 0]
+    unclear = [(p, ci) for p, clear, ci in compared if not clear]
+    if lost:
+        p, ci = lost[0]
         out.append(
-            f"Fine-tuning vs retrieval and prompting: no clear difference on {label} ({delta})."
+            f"Retrieval and prompting beat fine-tuning for this domain on {label} "
+            f"({delta(p, ci)}): {p} serves it better without training."
         )
-    elif better:
+    elif unclear:
+        p, ci = unclear[0]
+        ahead = [q for q, clear, _ in compared if clear]
+        also = f"; {tuned} is clearly ahead of {_join(ahead)}" if ahead else ""
         out.append(
-            f"Fine-tuning beats retrieval and prompting for this domain on {label} ({delta})."
+            f"Fine-tuning vs retrieval and prompting: no clear difference on {label} "
+            f"({delta(p, ci)}){also}."
         )
     else:
+        p, _, ci = compared[0]
         out.append(
-            f"Retrieval and prompting beat fine-tuning for this domain on {label} ({delta}): "
-            f"{plain} serves it better without training."
+            f"Fine-tuning beats retrieval and prompting for this domain on {label} "
+            f"({delta(p, ci)})."
         )
     return out
 
