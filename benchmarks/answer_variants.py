@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 import unicodedata
@@ -42,15 +43,15 @@ def loops(answer: str) -> bool:
 def parse_variant(name: str) -> dict[str, Any]:
     settings: dict[str, Any] = {"penalty": 1.2, "plain": False, "pairs": False, "k": 3}
     for part in name.split("-"):
-        number = part.lstrip("plainpk")
+        found = re.fullmatch(r"(plain|p|k)(\d+(?:\.\d+)?)", part)
         if part == "pairs":
             settings["pairs"] = True
-        elif part == f"plain{number}" and number:
-            settings["penalty"], settings["plain"] = float(number), True
-        elif part == f"p{number}" and number:
-            settings["penalty"] = float(number)
-        elif part == f"k{number}" and number.isdigit():
-            settings["k"] = int(number)
+        elif found and found[1] == "plain":
+            settings["penalty"], settings["plain"] = float(found[2]), True
+        elif found and found[1] == "p":
+            settings["penalty"] = float(found[2])
+        elif found and found[1] == "k" and found[2].isdigit():
+            settings["k"] = int(found[2])
         else:
             raise SystemExit(f"unknown variant part {part!r} in {name!r}")
     return settings
