@@ -29,7 +29,7 @@ from afina.engine.types import Messages
 # spares the digits of prices and phone numbers). Measured on two domains: 1.1 or 1.0 scored
 # the fine-tunes a little higher but made the base model loop in Portuguese ("E que? E que?"
 # in 3 of 60 answers at 1.1; a four-word run repeated in 10 of 20 at 1.0), never at 1.2
-# (benchmarks/RESULTS.md, "Decoding at answer time").
+# (benchmarks/RESULTS.md, issue 14, "Second pass").
 REPETITION_PENALTY = 1.2
 
 
