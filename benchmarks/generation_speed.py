@@ -15,8 +15,9 @@ both runs time generation only. Then, for every kind and question:
          path ``afina chat``, ``afina compare`` and the TUI take (a generation thread, a
          lock, ``TextIteratorStreamer`` decoding pieces, a cancel check each step).
   bare   ``tokenizer.apply_chat_template`` + ``model.generate(...)`` called directly with
-         the same greedy settings (repetition penalty 1.2, the same stop tokens), on the
-         calling thread, with a streamer that only notes the time of the first new token.
+         the same greedy settings (afina's repetition penalty of 1.2, which spares number
+         tokens; the same stop tokens), on the calling thread, with a streamer that only
+         notes the time of the first new token.
   thread the bare run inside a new thread, as afina's generation runs: on a CPU the thread
          that calls torch can change its speed (OpenMP's worker team and its spin-waiting
          belong to the calling thread), so afina / thread is afina's own cost and
@@ -126,8 +127,9 @@ class FirstToken:
 def run_bare(assistant: Any, messages: list[dict[str, str]], n: int, base: bool) -> dict:
     """model.generate as a person writes it by hand (no afina code on the timed path)."""
     import torch
-    from transformers import RepetitionPenaltyLogitsProcessor
 
+    from afina.engine.chat.penalty import SparingPenalty
+    from afina.engine.rag.context import tidy_answer
     from afina.engine.training.data import stop_token_ids
 
     model, tok = assistant.model, assistant.tokenizer
@@ -143,8 +145,8 @@ def run_bare(assistant: Any, messages: list[dict[str, str]], n: int, base: bool)
             **enc,
             max_new_tokens=n,
             do_sample=False,
-            # the penalty on the answer's tokens only, as afina decodes
-            logits_processor=[RepetitionPenaltyLogitsProcessor(1.2, prompt_ignore_length=width)],
+            # afina's decoding: the penalty on the answer's tokens only, numbers spared
+            logits_processor=[SparingPenalty(1.2, width, tok)],
             eos_token_id=sorted(stop_token_ids(tok)),
             pad_token_id=tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id,
             streamer=first,
@@ -155,7 +157,8 @@ def run_bare(assistant: Any, messages: list[dict[str, str]], n: int, base: bool)
         "ttft_s": first.first_s,
         "seconds": seconds,
         "tokens": int(new.shape[0]),
-        "text": str(tok.decode(new, skip_special_tokens=True)),
+        # afina's streams leave out the reference block's scaffolding; so does this text
+        "text": tidy_answer(str(tok.decode(new, skip_special_tokens=True))),
         "prompt_tokens": int(enc["input_ids"].shape[1]),
     }
 
@@ -186,7 +189,7 @@ def run_afina(assistant: Any, messages: list[dict[str, str]], n: int, base: bool
         "first_text_s": first_text,
         "seconds": time.perf_counter() - started,
         "tokens": stream.tokens,
-        "text": "".join(pieces),
+        "text": "".join(pieces).strip(),
     }
 
 
