@@ -8,7 +8,7 @@ parse and check them the same way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -51,17 +51,6 @@ def plan(ws: Workspace, request: TrainRequest) -> Recommended:
     options = dict(ws.config.train.options.get(settings.method, {}))
     options.update(request.method_options)
     return recommend(settings, options, given, set(options), data_shape(ws, settings))
-
-
-def prompt_source(ws: Workspace, prompt: str) -> str:
-    """Where a run's system prompt came from, for the preflight; "" for a run without one."""
-    if not prompt:
-        return ""
-    if ws.config.assistant.system_prompt.strip():
-        return "[assistant] system_prompt in afina.toml"
-    from afina.engine.rag.system_prompt import suggest
-
-    return "suggested: " + suggest(ws)[1]
 
 
 def data_shape(ws: Workspace, settings: TrainSettings) -> DataShape:
@@ -125,6 +114,31 @@ class Started:
     run_dir: Path
     spec: RunSpec
     pid: int | str  # the launcher's handle
+
+
+def preflight(
+    ws: Workspace,
+    request: TrainRequest,
+    measure: Callable[[RunSpec, Path], dict[str, Any]],
+    scratch_prefix: str = "afina-preflight-",
+) -> dict[str, Any]:
+    """What a run of ``request`` would be, started nowhere: its run folder made in a scratch
+    folder, ``measure(spec, run_dir)`` timing a few steps there (in this process for the CLI,
+    in a child for the TUI), and the report with the recommended settings' reasons and the
+    system prompt with where it came from. The CLI's dry run and the Train screen both show
+    this report."""
+    import tempfile
+
+    from afina.engine.rag.system_prompt import prompt_source
+
+    chosen = plan(ws, request)
+    with tempfile.TemporaryDirectory(prefix=scratch_prefix) as scratch:
+        run_dir, spec = create_run(ws, request, Path(scratch), chosen)
+        report = measure(spec, run_dir)
+    report["chosen"] = list(chosen.reasons)
+    report["system_prompt"] = spec.system_prompt
+    report["system_prompt_why"] = prompt_source(ws) if spec.system_prompt else ""
+    return report
 
 
 def start_training(ws: Workspace, request: TrainRequest = TrainRequest()) -> Started:

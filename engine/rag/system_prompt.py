@@ -93,6 +93,13 @@ def system_prompt_for(ws: Workspace, allow: Iterable[str] = ()) -> str:
     return ws.config.assistant.system_prompt.strip() or suggest(ws, allow)[0]
 
 
+def prompt_source(ws: Workspace, allow: Iterable[str] = ()) -> str:
+    """Where ``system_prompt_for`` takes the workspace's prompt from, for the preflight."""
+    if ws.config.assistant.system_prompt.strip():
+        return "[assistant] system_prompt in afina.toml"
+    return "suggested: " + suggest(ws, allow)[1]
+
+
 def suggest(ws: Workspace, allow: Iterable[str] = ()) -> tuple[str, str]:
     """A system prompt for the workspace and why it reads as it does."""
     name, why = business_name(ws, allow)

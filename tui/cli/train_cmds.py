@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -94,14 +93,11 @@ def train_cmd(
 def _dry_run(ws: Any, request: train.TrainRequest, as_json: bool) -> None:
     from afina.engine.training.preflight import measure
 
-    chosen = train.plan(ws, request)
-    with tempfile.TemporaryDirectory(prefix="afina-dry-run-") as scratch:
-        run_dir, spec = train.create_run(ws, request, root=Path(scratch), chosen=chosen)
+    def timed(spec: Any, run_dir: Path) -> dict[str, Any]:
         with err.status("preflight: loading the model and timing a few steps"):
-            report = measure(spec, run_dir)
-    report["chosen"] = list(chosen.reasons)
-    report["system_prompt"] = spec.system_prompt
-    report["system_prompt_why"] = train.prompt_source(ws, spec.system_prompt)
+            return measure(spec, run_dir)
+
+    report = train.preflight(ws, request, timed, scratch_prefix="afina-dry-run-")
     if as_json:
         emit_json(report)
         return

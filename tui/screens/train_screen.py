@@ -8,9 +8,7 @@ never stops a run, and opening it while one is going selects that run and follow
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import replace
-from pathlib import Path
 from typing import ClassVar
 
 from textual import on, work
@@ -170,14 +168,12 @@ class TrainScreen(AfinaScreen):
     )
     def _preflight(self, request: train.TrainRequest) -> None:
         worker = get_current_worker()
-        chosen = train.plan(self.ws, request)
-        with tempfile.TemporaryDirectory(prefix="afina-preflight-") as scratch:
-            run_dir, spec = train.create_run(self.ws, request, Path(scratch), chosen)
-            # In a child process: the TUI never loads torch, and quitting kills the child.
-            report = measure_apart(run_dir, lambda: worker.is_cancelled)
-        report["chosen"] = list(chosen.reasons)
-        report["system_prompt"] = spec.system_prompt
-        report["system_prompt_why"] = train.prompt_source(self.ws, spec.system_prompt)
+        # measure_apart: in a child process, so the TUI never loads torch and quitting kills it
+        report = train.preflight(
+            self.ws,
+            request,
+            lambda _spec, run_dir: measure_apart(run_dir, lambda: worker.is_cancelled),
+        )
         if not get_current_worker().is_cancelled:
             self.post_message(PreflightReady(report))
 
