@@ -391,7 +391,7 @@ async def test_preflight_shows_what_it_measured(
         screen = await open_train(pilot)
         await pilot.press("p")
         await settle(pilot)
-        text = plain(screen.query_one("#preflight", Static))
+        text = plain(screen.query_one("#preflight-text", Static))
         assert "10 steps per epoch, 30 in all" in text and "estimate 15s" in text
         assert "38 kept" in text and "2 dropped (2 too long)" in text
         assert "padding: 12.5%" in text and "MISMATCH" in text

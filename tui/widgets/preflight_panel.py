@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from afina.tui.widgets.run_view import duration_text
@@ -64,15 +66,21 @@ def preflight_text(report: dict[str, Any]) -> Text:
     return text
 
 
-class PreflightPanel(Static):
-    """Hidden until a preflight reports; Escape (on the screen) hides it again."""
+class PreflightPanel(VerticalScroll):
+    """Hidden until a preflight reports; Escape (on the screen) hides it again. It scrolls:
+    at 80x24 the recommended settings and the system prompt, which come last, are below the
+    dozen lines it may take."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="preflight-text")
 
     def show(self, report: dict[str, Any]) -> None:
-        self.update(preflight_text(report))
+        self.query_one(Static).update(preflight_text(report))
+        self.scroll_home(animate=False)
         self.add_class("shown")
 
     def busy(self, note: str) -> None:
-        self.update(Text(note, style="italic"))
+        self.query_one(Static).update(Text(note, style="italic"))
         self.add_class("shown")
 
     def hide(self) -> None:
