@@ -50,7 +50,7 @@ def test_init_names_the_business_and_never_rewrites_a_workspace(tmp_path, capsys
     assert code == 0
     assert 'name = "Padaria Sol"' in (tmp_path / "x" / "afina.toml").read_text(encoding="utf-8")
     code, _, err = afina(capsys, "init", str(tmp_path / "x"), "--name", "Other")
-    assert code != 0 and "already a workspace" in err
+    assert code != 0 and "already a workspace; its name is [workspace] name in" in err
     assert "Other" not in (tmp_path / "x" / "afina.toml").read_text(encoding="utf-8")
 
 

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -28,9 +29,11 @@ def emit_json(value: Any) -> None:
 
 
 def fail(message: str, hint: str | None = None) -> None:
-    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    # Escaped: messages name settings ("[workspace] name") and paths that rich would read as
+    # markup tags and drop.
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False)
     if hint:
-        err.print(f"  [dim]hint:[/] {hint}")
+        err.print(f"  [dim]hint:[/] {escape(hint)}")
 
 
 @contextmanager
