@@ -58,10 +58,16 @@ def test_exports_never_hold_detected_pii(ws, capsys, fmt):
     extracted = run(capsys, "pairs", "extract", "--assistant-role", "assistant", "--json")
     assert extracted["added"] == 20
     run(capsys, "pairs", "accept", "--status", "pending", "--json")
-    # A reviewer's edit brings a value back; the export's last scan must still catch it.
-    run(capsys, "pairs", "edit", "1", "--response", f"Escreva para {PLANTED['email']}", "--json")
+    # A reviewer's edit brings a value back: it is replaced as it is saved, by the placeholder
+    # the conversation already uses for it.
+    edited = run(
+        capsys, "pairs", "edit", "1", "--response", f"Escreva para {PLANTED['email']}", "--json"
+    )
+    assert edited["scrubbed"] == {"email": 1} and edited["placeholders"] == ["<EMAIL_1>"]
+    listed = run(capsys, "pairs", "show", "1", "--json")
+    assert "Escreva para <EMAIL_1>" in json.dumps(listed, ensure_ascii=False)
     result = run(capsys, "export", fmt, str(ws / "exports" / "out.data"), "--json")
-    assert result["pii_replaced_at_export"] >= 1
+    assert result["pii_replaced_at_export"] == 0
     text = (ws / "exports" / "out.data").read_text(encoding="utf-8")
     leaked = {k: v for k, v in PLANTED.items() if v in text}
     assert not leaked

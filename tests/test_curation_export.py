@@ -36,7 +36,15 @@ CARD = {
     "title": "Lumiar | suporte",
     "filters": {"min_length": 12, "language": "pt, en only"},
     "pii": "E-mails, phones and CPFs replaced by placeholders such as <EMAIL_1>.",
-    "sources": {"whatsapp/Conversa com Ana.zip": "ab" * 32},
+    "sources": [
+        {
+            "path": "whatsapp/Conversa com Ana.zip",
+            "sha256": "ab" * 32,
+            "importer": "whatsapp",
+            "conversations": 1,
+            "turns": 12,
+        },
+    ],
     "dedupe": "near duplicates at Jaccard 0.8",
 }
 
@@ -102,7 +110,9 @@ def test_per_split_files_and_the_card_beside_them(tmp_path: Path) -> None:
     assert "| train | 1 |" in card and "| total | 3 |" in card
     assert "| min_length | 12 |" in card
     assert CARD["pii"] in card
-    assert f"| whatsapp/Conversa com Ana.zip | `{'ab' * 32}` |" in card
+    # a source path names whose chat it was: the card lists sources by hash and counts only
+    assert f"| `{'ab' * 32}` | whatsapp | 1 | 12 |" in card
+    assert "Conversa com Ana" not in card
     assert 'pretty_name: "Lumiar | suporte"' in card and "# Lumiar | suporte" in card
     assert "- dedupe: near duplicates at Jaccard 0.8" in card
 

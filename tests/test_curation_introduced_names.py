@@ -12,6 +12,7 @@ from afina.engine.curation.extract import ExtractOptions
 from afina.engine.curation.extract_run import extract_to_store
 from afina.engine.ingest.discover import Sniffer
 from afina.engine.ingest.run import import_candidates
+from afina.engine.store.pairs import Change
 from afina.engine.types import PairFilter
 from afina.engine.workspace import init_workspace
 from afina.tui.cli import main
@@ -49,9 +50,10 @@ def test_self_introduced_name_is_scrubbed_everywhere_in_the_chat(
 def test_a_name_an_edit_brings_back_is_scrubbed_at_export(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The export's last scan knows the conversation's people as extraction did: a customer's
-    name typed back into an answer in review leaves as its placeholder, and the business's
-    allow-listed name stays."""
+    """An edit is scrubbed as extraction was: a customer's name typed back into an answer in
+    review is stored and exported as its placeholder, and the business's allow-listed name
+    stays. A value written into the store some other way is still caught by the export's last
+    scan."""
     monkeypatch.setenv("AFINA_CACHE_DIR", str(tmp_path / "cache"))
     ws, _ = init_workspace(tmp_path / "ws")
     toml = ws.root / "afina.toml"
@@ -71,11 +73,14 @@ def test_a_name_an_edit_brings_back_is_scrubbed_at_export(
     assert cli("pairs", "extract", "--assistant", "Lumiar Fibra")["added"] == 2
     cli("pairs", "accept", "--status", "pending")
     edited = "Alexandre, a Lumiar Fibra instala na quinta."
-    cli("pairs", "edit", "1", "--response", edited)
+    assert cli("pairs", "edit", "1", "--response", edited)["placeholders"] == ["<NAME_1>"]
+    with ws.open_store() as store:  # as an older afina's edit, or extraction with --no-scrub
+        store.review([Change(2, "response", "Alexandre Becker, ligue amanhã.")], "edit")
     out = ws.root / "exports" / "train.jsonl"
     result = cli("export", "messages", str(out))
     exported = out.read_text(encoding="utf-8")
     assert "Alexandre" not in exported and "<NAME_1>, a Lumiar Fibra instala" in exported
+    assert "<NAME_1>, ligue amanhã." in exported
     assert result["pii_replaced_at_export"] == 1
     # The placeholder is the one extraction gave the name, not a new number.
     assert "<NAME_2>" not in exported

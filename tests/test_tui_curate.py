@@ -152,6 +152,12 @@ async def test_edit_response_in_place(ws: Workspace) -> None:
         with ws.open_store() as store:
             edited = store.pair(1)
         assert edited.prompt.endswith(" (model 1)") and edited.response == pair.response
+        # Personal data typed into an edit is stored as a placeholder, as extraction would.
+        await pilot.press("e", *" Call (48) 99999-1234.", "ctrl+s")
+        await settle(pilot)
+        with ws.open_store() as store:
+            scrubbed = store.pair(1).response
+        assert scrubbed.endswith("Then wait. Call <PHONE_1>.") and "99999" not in scrubbed
 
 
 async def test_tag_and_note(ws: Workspace) -> None:

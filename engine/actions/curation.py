@@ -15,6 +15,7 @@ from typing import Any
 
 from afina.engine.curation.curate_run import CurateReport, curate_store
 from afina.engine.curation.dataset_run import SplitReport, export_store, split_store
+from afina.engine.curation.edit_run import EditReport, PairEdit, edit_pair
 from afina.engine.curation.export import ExportResult
 from afina.engine.curation.extract import ExtractOptions
 from afina.engine.curation.extract_run import ExtractReport, extract_to_store
@@ -77,6 +78,16 @@ def extract(
             on_conversation=on_conversation or (lambda n: None),
             guessed=request.settings(),
         )
+
+
+# -- edit -------------------------------------------------------------------------------------
+
+
+def edit(ws: Workspace, request: PairEdit) -> EditReport:
+    """Edit one pair (prompt, response, note, tags) as one undoable change; personal data in
+    the new prompt or response is replaced as at extraction, so the edit cannot leak it."""
+    with ws.open_store() as store:
+        return edit_pair(store, request, ws.scrub_allow())
 
 
 # -- curate -----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from afina.engine.curation.export import ExportPair, ExportResult, export_pairs
-from afina.engine.curation.pii import Pseudonymizer, conversation_scrubber
+from afina.engine.curation.scrubber import WorkspaceScrubber
 from afina.engine.curation.split import DEFAULT_RATIOS, LeakageReport, assign_splits, find_leakage
 from afina.engine.store import Store
 from afina.engine.store.pairs import Change
@@ -29,9 +29,10 @@ ALL = 10**9
 SPLIT_NAMES = ("train", "validation", "test")
 PII_POLICY = (
     "Personal data found by afina's detectors (e-mails, phone numbers, CPF, CNPJ, cards, IP "
-    "addresses, API keys and tokens, CEP, people's names: the speakers' and those they give "
-    "for themselves) was replaced by placeholders such as <EMAIL_1>, numbered per "
-    "conversation; the values stay in the local workspace."
+    "addresses, API keys and tokens, IBANs, CEP, people's names: every speaker's, those people "
+    "give for themselves, and full names written by anyone) was replaced by placeholders such "
+    "as <EMAIL_1>, numbered per conversation; the values stay in the local workspace. Sources "
+    "are listed by hash, never by file name."
 )
 
 
@@ -85,22 +86,14 @@ def export_store(
     if store.count_pairs(PairFilter(status="accepted", split=None)) and not _all_split(store):
         split_store(store)  # pairs need a split to be exported; defaults are the documented ones
     pairs = store.pairs(PairFilter(status="accepted"), limit=ALL)
-    scrubbers: dict[int, Pseudonymizer] = {}
-    caught = 0
+    # The same scrubber as extraction and edits, with everyone the workspace knows by name:
+    # an edit can bring back a customer's name, or name someone from another conversation.
+    scrubber = WorkspaceScrubber(store, allow)
 
     def clean(conversation_id: int, text: str) -> str:
-        nonlocal caught
-        pseudo = scrubbers.get(conversation_id)
-        if pseudo is None:
-            # The conversation's own people too: an edit can bring a customer's name back.
-            pseudo = scrubbers[conversation_id] = conversation_scrubber(
-                store.turns(conversation_id),
-                allow=allow,
-                known=store.pii_values(conversation_id),
-            )
-        new, found = pseudo.scrub(text)
-        caught += len(found)
-        return new
+        done = scrubber.scrub(conversation_id, text)
+        scrubber.keep(conversation_id, done.values)
+        return done.text
 
     records = [
         ExportPair(
@@ -114,14 +107,32 @@ def export_store(
         )
         for p in pairs
     ]
+    caught = sum(scrubber.found.values())
     removed = Counter(rule for rule in _rejections(store))
     card = {
         "title": title,
         "filters": dict(removed) or ["none recorded"],
         "pii": PII_POLICY + (f" {caught} more values were replaced at export." if caught else ""),
-        "sources": [{"path": s.path, "sha256": s.sha256} for s in store.sources()],
+        "sources": card_sources(store),
     }
     return export_pairs(records, fmt, out, card=card, per_split=per_split), caught
+
+
+def card_sources(store: Store) -> list[dict[str, object]]:
+    """The imported files as a card lists them: by hash, importer and counts, never by path.
+
+    A path says whose chat it was ("WhatsApp Chat with Maria Souza.txt", a phone number, a
+    home folder), and a card is written to be published.
+    """
+    return [
+        {
+            "sha256": s.sha256,
+            "importer": s.importer,
+            "conversations": s.conversations,
+            "turns": s.turns,
+        }
+        for s in store.sources()
+    ]
 
 
 def _all_split(store: Store) -> bool:

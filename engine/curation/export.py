@@ -402,7 +402,8 @@ def dataset_card(counts: Mapping[str, int], fmt: str, info: Mapping[str, object]
     * ``title``: the dataset's name;
     * ``filters``: the rules applied, as {rule: what it removed} or a list of descriptions;
     * ``pii``: the personal-data policy, in a sentence or two;
-    * ``sources``: the imported files, as {path: sha256} or a list of {"path", "sha256", ...};
+    * ``sources``: the imported files, as a list of {"sha256", "importer", "conversations",
+      "turns"} (a path given is never written: it names whose chat it was);
     * anything else is listed under Notes.
     """
     title = _text(info.get("title", "afina export"), "title")
@@ -445,19 +446,23 @@ def _filter_lines(filters: object) -> list[str]:
 
 
 def _source_lines(sources: object) -> list[str]:
+    # A path names whose chat it was (a contact, a phone number, a home folder): the card is
+    # written to be published, so sources are listed by hash, importer and counts only.
     if not sources:
         return ["None recorded."]
     if isinstance(sources, Mapping):
-        entries = [{"path": k, "sha256": v} for k, v in sources.items()]
+        entries = [{"sha256": v} for v in sources.values()]
     elif isinstance(sources, Sequence) and not isinstance(sources, str):
-        entries = [dict(s) if isinstance(s, Mapping) else {"path": s} for s in sources]
+        entries = [dict(s) for s in sources if isinstance(s, Mapping)]
     else:
         raise ExportError("card info 'sources' must be a dict or a list", hint=repr(sources)[:80])
     rows = [
-        f"| {_cell(str(e.get('path', '')))} | `{_cell(str(e.get('sha256', '')))}` |"
+        "| `{}` | {} | {} | {} |".format(
+            *(_cell(str(e.get(k, ""))) for k in ("sha256", "importer", "conversations", "turns"))
+        )
         for e in entries
     ]
-    return ["| Source | SHA-256 |", "| --- | --- |", *rows]
+    return ["| SHA-256 | Importer | Conversations | Turns |", "| --- | --- | --- | --- |", *rows]
 
 
 def _text(value: object, key: str) -> str:

@@ -1,8 +1,9 @@
 """Extract pairs from a workspace's conversations into its store, with personal data scrubbed.
 
 The assistant is who the options say, or, per source, who ``guess_assistant`` finds. Each
-conversation gets its own Pseudonymizer, so the same e-mail is ``<EMAIL_1>`` throughout one
-conversation; the values behind the placeholders stay in the local store only.
+conversation gets its own scrubber (:class:`WorkspaceScrubber`), so the same e-mail is
+``<EMAIL_1>`` throughout one conversation, and every scrubber knows the people named anywhere
+in the workspace; the values behind the placeholders stay in the local store only.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from afina.engine.curation.extract import ExtractOptions, Guess, extract_pairs, guess_assistant
-from afina.engine.curation.pii import conversation_scrubber
+from afina.engine.curation.scrubber import WorkspaceScrubber
 from afina.engine.store import Store
 from afina.engine.store.pairs import pair_key
 from afina.engine.types import PairDraft, StoredTurn
@@ -46,6 +47,7 @@ def extract_to_store(
     extraction settings (multi_turn, context_turns, system_prompt...) to use with the guess.
     """
     report = ExtractReport()
+    scrubber = WorkspaceScrubber(store, allow) if scrub else None
     sources = [source_id] if source_id is not None else [s.id for s in store.sources()]
     for sid in sources:
         convs = {c.id: store.turns(c.id) for c in store.conversations(sid, limit=ALL)}
@@ -59,13 +61,15 @@ def extract_to_store(
                 # Keys from the text as spoken: placeholders may be numbered differently
                 # another time, and the same pair must not come back as a new one.
                 keys = [pair_key(d) for d in drafts]
-                if scrub and drafts:
-                    drafts = _scrubbed(store, cid, turns, drafts, allow, report.pii)
+                if scrubber is not None and drafts:
+                    drafts = _scrubbed(scrubber, cid, turns, drafts)
                 added, existing = store.add_pairs(drafts, keys)
                 report.added += len(added)
                 report.existing += existing
                 report.conversations += 1
                 on_conversation(1)
+    if scrubber is not None:
+        report.pii = scrubber.found
     return report
 
 
@@ -86,22 +90,18 @@ def _who(opts: ExtractOptions) -> str:
 
 
 def _scrubbed(
-    store: Store,
+    scrubber: WorkspaceScrubber,
     conversation_id: int,
     turns: Sequence[StoredTurn],
     drafts: Iterable[PairDraft],
-    allow: Sequence[str],
-    found: Counter[str],
 ) -> list[PairDraft]:
-    pseudo = conversation_scrubber(turns, allow=allow, known=store.pii_values(conversation_id))
+    scrubber.for_conversation(conversation_id, turns)
     values: dict[str, tuple[str, str]] = {}
 
     def clean(text: str) -> str:
-        new, findings = pseudo.scrub(text)
-        for f in findings:
-            values[pseudo.placeholder(f)] = (f.kind, f.value)
-            found[f.kind] += 1
-        return new
+        done = scrubber.scrub(conversation_id, text)
+        values.update(done.values)
+        return done.text
 
     out = [
         replace(
@@ -113,5 +113,5 @@ def _scrubbed(
         )
         for d in drafts
     ]
-    store.keep_pii_values(conversation_id, values)
+    scrubber.keep(conversation_id, values)
     return out

@@ -19,18 +19,26 @@ from functools import lru_cache
 from afina.engine.curation.pii_contacts import (
     IPDetector,
     PhoneDetector,
+    SpelledEmailDetector,
     cep_detector,
     email_detector,
 )
 from afina.engine.curation.pii_detectors import Detector, RegexDetector, normalize_value
 from afina.engine.curation.pii_identifiers import (
     CardDetector,
+    IBANDetector,
     SecretDetector,
     cnpj_detector,
     cpf_detector,
     entropy_detector,
 )
-from afina.engine.curation.pii_names import NameDetector, introduced_names, person_names
+from afina.engine.curation.pii_names import (
+    NameDetector,
+    introduced_names,
+    name_key,
+    person_names,
+)
+from afina.engine.curation.pii_people import GivenNameDetector, PeopleDetector
 from afina.engine.errors import ConfigError
 from afina.engine.types import PIIFinding, StoredTurn
 
@@ -39,6 +47,7 @@ __all__ = [
     "Detector",
     "NameDetector",
     "PIIConfigError",
+    "PeopleDetector",
     "Pseudonymizer",
     "RegexDetector",
     "conversation_scrubber",
@@ -112,8 +121,11 @@ def _unknown(name: str) -> PIIConfigError:
     )
 
 
+# "given-name" after "name": the first detector of a kind gives that kind's normal form, and
+# the conversation's own names know that "Fábio" is short for "Fábio Becker".
 DEFAULT_DETECTORS: tuple[str, ...] = (
-    "email", "phone", "cpf", "cnpj", "card", "ipv4", "ipv6", "secret", "entropy", "cep", "name",
+    "email", "email-spelled", "phone", "cpf", "cnpj", "card", "iban", "ipv4", "ipv6", "secret",
+    "entropy", "cep", "name", "given-name",
 )  # fmt: skip
 
 
@@ -150,7 +162,7 @@ PLACEHOLDER = re.compile(r"<[A-Z][A-Z0-9_]*_[0-9]+>")
 
 # Among overlapping findings of equal length, the more specific kind wins: values with check
 # digits beat values that only have a shape.
-_SPECIFICITY = ("secret", "cnpj", "card", "cpf", "email", "ip", "phone", "cep", "name")
+_SPECIFICITY = ("secret", "iban", "cnpj", "card", "cpf", "email", "ip", "phone", "cep", "name")
 _RANK = {kind: i for i, kind in enumerate(_SPECIFICITY)}
 
 
@@ -172,6 +184,8 @@ class _Scanner:
     detectors: tuple[Detector, ...]
     normalizers: Mapping[str, Normalizer]
     allowed: frozenset[str]
+    # allowed values as names: "Clínica Dr. Carlos Almeida" keeps the "Carlos Almeida" in it
+    allowed_names: tuple[str, ...] = ()
 
     @classmethod
     def build(cls, detectors: Iterable[Detector] | None, allow: Iterable[str]) -> _Scanner:
@@ -182,7 +196,8 @@ class _Scanner:
         # an allowed value is compared in every kind's normal form, so "(48) 3000-5821"
         # also allows "+55 48 3000-5821"
         allowed = frozenset(n(v) for v in allow for n in normalizers.values())
-        return cls(chosen, normalizers, allowed)
+        names = tuple(f" {name_key(v)} " for v in allow if any(c.isalpha() for c in v))
+        return cls(chosen, normalizers, allowed, names)
 
     def normalize(self, finding: PIIFinding) -> str:
         normalize = self.normalizers.get(finding.kind)
@@ -198,7 +213,13 @@ class _Scanner:
             candidates = _outside_placeholders(text, candidates)
         if self.allowed:
             candidates = [f for f in candidates if self.normalize(f) not in self.allowed]
+        if self.allowed_names:
+            candidates = [f for f in candidates if f.kind != "name" or not self._allowed_name(f)]
         return resolve_overlaps(candidates)
+
+    def _allowed_name(self, finding: PIIFinding) -> bool:
+        key = f" {name_key(finding.value)} "
+        return any(key in allowed for allowed in self.allowed_names)
 
 
 def _outside_placeholders(text: str, findings: list[PIIFinding]) -> list[PIIFinding]:
@@ -363,19 +384,24 @@ def conversation_scrubber(
     *,
     allow: Iterable[str] = (),
     known: Mapping[str, tuple[str, str]] | None = None,
+    workspace: PeopleDetector | None = None,
 ) -> Pseudonymizer:
-    """The scrubber for one conversation, the same at extraction and at export.
+    """The scrubber for one conversation, the same at extraction, at an edit and at export.
 
     The default detectors, plus a name detector for its people: the speakers' display names
-    and the names people give for themselves in its ``turns``. ``allow`` holds values never
-    scrubbed (the business's own name and phone); ``known`` the placeholders a past scrub of
-    this conversation gave (placeholder -> (kind, value), as the store keeps them), so a value
-    seen again gets the same placeholder.
+    and the names people give for themselves in its ``turns``; ``workspace`` adds the people
+    known in every other conversation (see :mod:`afina.engine.curation.scrubber`). ``allow``
+    holds values never scrubbed (the business's own name and phone); ``known`` the
+    placeholders a past scrub of this conversation gave (placeholder -> (kind, value), as the
+    store keeps them), so a value seen again gets the same placeholder.
     """
     allow = tuple(allow)
     people = person_names(dict.fromkeys(t.speaker for t in turns))
     people += [n for n in introduced_names((t.text for t in turns), allow) if n not in people]
-    pseudo = Pseudonymizer(default_detectors(people), allow=allow)
+    detectors = default_detectors(people)
+    if workspace is not None and len(workspace):
+        detectors += (workspace,)
+    pseudo = Pseudonymizer(detectors, allow=allow)
     for placeholder, (kind, value) in (known or {}).items():
         pseudo.recall(kind, value, placeholder)
     return pseudo
@@ -393,5 +419,8 @@ for _builtin in (
     SecretDetector(),
     entropy_detector(),
     cep_detector(),
+    SpelledEmailDetector(),
+    IBANDetector(),
+    GivenNameDetector(),
 ):
     register_detector(_builtin)

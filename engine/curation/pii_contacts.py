@@ -29,7 +29,64 @@ _EMAIL = re.compile(
 
 def email_detector() -> RegexDetector:
     """E-mail addresses (ASCII, the form people type in chats)."""
-    return RegexDetector("email", "email", _EMAIL, hint="@")
+    return RegexDetector("email", "email", _EMAIL, hint="@", normalizer=normalize_email)
+
+
+def normalize_email(value: str) -> str:
+    """An address as typed, casefolded: "maria at gmail dot com" -> "maria@gmail.com", so the
+    spelled and the plain form of one address share a placeholder."""
+    m = None if "@" in value else _SPELLED_EMAIL.fullmatch(value)
+    if m is None:
+        return " ".join(value.casefold().split())
+    return f"{m.group('local')}@{_DOTS.sub('.', m.group('domain'))}".casefold()
+
+
+# Addresses spelled out to dodge scrapers: "maria.souza at gmail dot com", "maria [at] gmail
+# [dot] com", "maria arroba gmail ponto com". The "at" word must stand alone or in brackets,
+# and the address must end in a common top-level domain, so that "look at this dot" is not one.
+_WORD_AT = r"(?:[ \t]*[\[({<][ \t]*(?:at|arroba|@)[ \t]*[\])}>][ \t]*|[ \t]+(?:at|arroba)[ \t]+)"
+_WORD_DOT = (
+    r"(?:[ \t]*[\[({<][ \t]*(?:dot|ponto|\.)[ \t]*[\])}>][ \t]*|[ \t]+(?:dot|ponto)[ \t]+|\.)"
+)
+_TLDS = (
+    "com|net|org|edu|gov|mil|int|info|biz|io|co|me|app|dev|br|pt|us|uk|de|es|fr|it|nl|ar|mx|"
+    "cl|uy|py|ca|au|jp|cn|in|ru|ch|se|no|dk|fi|ie|be|at|pl"
+)
+_SPELLED_EMAIL = re.compile(
+    r"(?<![\w.%+-])(?P<local>[A-Za-z0-9][A-Za-z0-9._%+-]*)"
+    + _WORD_AT
+    + r"(?P<domain>[A-Za-z0-9][A-Za-z0-9-]*(?:"
+    + _WORD_DOT
+    + r"[A-Za-z0-9][A-Za-z0-9-]*)*"
+    + _WORD_DOT
+    + r"(?:"
+    + _TLDS
+    + r"))(?![\w-])",
+    re.IGNORECASE,
+)
+_DOTS = re.compile(_WORD_DOT, re.IGNORECASE)
+_AT_WORD = re.compile(r"[\s\[({<](?:at|arroba|@)[\s\])}>]", re.IGNORECASE)
+
+
+class SpelledEmailDetector:
+    """E-mail addresses written with words for "@" and "." (see ``_SPELLED_EMAIL``); each
+    shares its placeholder with the same address written plainly."""
+
+    name = "email-spelled"
+    kind = "email"
+
+    def find(self, text: str) -> list[PIIFinding]:
+        """Spelled-out addresses in ``text``."""
+        if _AT_WORD.search(text) is None:
+            return []
+        return [
+            PIIFinding(self.kind, m.start(), m.end(), m.group(0))
+            for m in _SPELLED_EMAIL.finditer(text)
+        ]
+
+    def normalize(self, value: str) -> str:
+        """The address as it would be typed (see ``normalize_email``)."""
+        return normalize_email(value)
 
 
 # --------------------------------------------------------------------------- phones
@@ -128,9 +185,44 @@ def _intl_ok(value: str) -> bool:
 _CEP = re.compile(NUM_BEFORE + r"\d{2}\.?\d{3}-\d{3}" + NUM_AFTER, re.ASCII)
 
 
-def cep_detector() -> RegexDetector:
-    """Brazilian postal codes (88010-000, 88.010-000): the precise part of an address."""
-    return RegexDetector("cep", "cep", _CEP, min_digits=MIN_DIGITS)
+# Eight bare digits are a CEP only where an address is being given: they are as often an
+# order number or a date (20240115). The cue must come shortly before the number.
+_BARE_CEP = re.compile(
+    r"(?i:\bcep\b|\bc\.e\.p\b|endere[cç]o|\brua\b|\bav(?:enida)?\b\.?|\bbairro\b|\bmor[oa]\b)"
+    r"[^\n]{0,40}?" + NUM_BEFORE + r"(?P<cep>\d{8})" + NUM_AFTER,
+    re.ASCII,
+)
+
+
+_EIGHT_DIGITS = re.compile(r"(?<!\d)\d{8}(?!\d)")
+
+
+class CEPDetector:
+    """Brazilian postal codes (88010-000, 88.010-000, and 88010000 after an address cue such
+    as "CEP" or "rua"): the precise part of an address."""
+
+    name = "cep"
+    kind = "cep"
+
+    def find(self, text: str) -> list[PIIFinding]:
+        """Punctuated CEPs anywhere, bare ones after an address cue."""
+        if not has_digits(text, MIN_DIGITS):
+            return []
+        out = [PIIFinding(self.kind, m.start(), m.end(), m.group(0)) for m in _CEP.finditer(text)]
+        if _EIGHT_DIGITS.search(text) is None:
+            return out
+        for m in _BARE_CEP.finditer(text):
+            out.append(PIIFinding(self.kind, m.start("cep"), m.end("cep"), m.group("cep")))
+        return out
+
+    def normalize(self, value: str) -> str:
+        """Digits only."""
+        return digits_of(value)
+
+
+def cep_detector() -> CEPDetector:
+    """The CEP detector (kept as a function: plugins and tests build it this way)."""
+    return CEPDetector()
 
 
 # --------------------------------------------------------------------------- IP addresses

@@ -141,14 +141,44 @@ def person_names(speakers: Iterable[str]) -> list[str]:
 
 # Someone saying who they are. Only phrasings that are followed by a name: "this is" and
 # "I'm" lead as often into "Lumiar 300" or "Brazilian", and a wrong name would be scrubbed
-# wherever it is written in that conversation. The name must be capitalized, and its words
-# are joined by spaces only, so that a name at the end of a line does not run into the next.
+# wherever it is written in that conversation. Words are joined by spaces only, so that a name
+# at the end of a line does not run into the next.
 _INTRO = re.compile(
-    r"(?<!\w)(?:aqui (?:quem fala )?é|meu nome é|me chamo|my name is|my name's)"
+    r"(?<!\w)(?:(?P<strong>meu nome é|meu nome e|me chamo|my name is|my name's)"
+    r"|aqui (?:quem fala )?é|(?:eu )?sou(?= [ao] )|eu sou)"
     r"[ \t]+(?:[ao][ \t]+)?([^\W\d_][\w'’-]*(?:[ \t]+[^\W\d_][\w'’-]*){0,4})",
     re.IGNORECASE,
 )
 _TITLES = frozenset(("dona", "dom", "seu", "sr", "sra", "dr", "dra", "mr", "mrs", "ms", "miss"))
+# After "me chamo" / "my name is" a name may be typed in lower case ("me chamo joana prado");
+# it then ends at the first word that is not a name, and at three words.
+_NOT_NAMES = frozenset((
+    "e", "mas", "and", "but", "que", "queria", "quero", "gostaria", "preciso", "tudo", "bem",
+    "obrigado", "obrigada", "boa", "bom", "tarde", "dia", "noite", "sou", "estou", "to", "tô",
+    "moro", "tenho", "aqui", "vou", "vim", "falo", "sobre", "com", "para", "pra", "pelo",
+    "pela", "na", "no", "em", "i", "from", "and", "i'm", "im", "cliente", "customer", "ok",
+))  # fmt: skip
+_MAX_LOWER_WORDS = 3
+
+
+def _name_words(phrase: str, any_case: bool) -> list[str]:
+    """The words of a name at the start of ``phrase``: capitalized ones with particles between,
+    or, where ``any_case``, lower-case ones that are not common words."""
+    words: list[str] = []
+    for word in phrase.split():
+        folded = word.casefold()
+        if words and folded in _PARTICLES and folded != "e":
+            words.append(word)
+            continue
+        if word[0].isupper() and folded not in _NOT_NAMES:
+            words.append(word)
+            continue
+        named = [w for w in words if w.casefold() not in _PARTICLES]
+        if any_case and folded not in _NOT_NAMES and len(named) < _MAX_LOWER_WORDS:
+            words.append(word)
+            continue
+        break
+    return words
 
 
 def introduced_names(texts: Iterable[str], allow: Iterable[str] = ()) -> list[str]:
@@ -164,11 +194,7 @@ def introduced_names(texts: Iterable[str], allow: Iterable[str] = ()) -> list[st
     out: list[str] = []
     for text in texts:
         for m in _INTRO.finditer(text):
-            words: list[str] = []
-            for word in m.group(1).split():
-                if not (word[0].isupper() or (words and word.casefold() in _PARTICLES)):
-                    break
-                words.append(word)
+            words = _name_words(m.group(2), any_case=m.group("strong") is not None)
             while words and words[-1].casefold() in _PARTICLES:
                 words.pop()
             while words and words[0].casefold() in _TITLES:  # "Dona Maria", "Sr" of "Sr. João"

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from afina.engine.actions import curation
 from afina.engine.errors import UsageError
-from afina.engine.store.pairs import Change, tags_value
+from afina.engine.store.pairs import Change
 from afina.engine.types import PAIR_STATUSES, PairFilter
 from afina.tui.cli.context import get_workspace
 from afina.tui.cli.output import emit_json, out
@@ -279,26 +279,31 @@ def edit_cmd(
     note: str | None,
     as_json: bool,
 ) -> None:
-    """Edit a pair's prompt or response, its tags or its note (undoable)."""
-    with get_workspace(ctx).open_store() as store:
-        current = store.pair(pair_id)
-        changes = [
-            Change(pair_id, f, v)
-            for f, v in (("prompt", prompt), ("response", response), ("note", note))
-            if v is not None
-        ]
-        if add_tags or remove_tags:
-            tags = (set(current.tags) | set(add_tags)) - set(remove_tags)
-            changes.append(Change(pair_id, "tags", tags_value(tags)))
-        if not changes:
-            raise UsageError(
-                "nothing to edit", "give --prompt, --response, --tag, --untag or --note"
-            )
-        changed = store.review(changes, "edit")
+    """Edit a pair's prompt or response, its tags or its note (undoable).
+
+    Personal data typed into the prompt or response (a name, a phone number) is replaced by a
+    placeholder before it is stored, the same one its conversation already uses.
+    """
+    request = curation.PairEdit(pair_id, prompt, response, note, add_tags, remove_tags)
+    if request.is_empty():
+        raise UsageError("nothing to edit", "give --prompt, --response, --tag, --untag or --note")
+    report = curation.edit(get_workspace(ctx), request)
     if as_json:
-        emit_json({"pair": pair_id, "changed": changed})
+        emit_json(
+            {
+                "pair": pair_id,
+                "changed": report.changed,
+                "scrubbed": dict(report.scrubbed),
+                "placeholders": report.placeholders,
+            }
+        )
     else:
-        out.print(f"Pair {pair_id}: {changed} change(s).")
+        out.print(f"Pair {pair_id}: {report.changed} change(s).")
+        if report.placeholders:
+            out.print(
+                f"Personal data replaced by {', '.join(report.placeholders)}; a value the "
+                "business wants kept (its own phone, its name) goes in [curate] pii_allow."
+            )
 
 
 @pairs_group.command("undo")

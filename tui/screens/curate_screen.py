@@ -143,6 +143,19 @@ class CurateScreen(AfinaScreen):
         note = f"{action}: {n} change{'s' if n != 1 else ''}"
         self.post_message(PairsChanged(note, rows=rows, counts=counts))
 
+    @work(thread=True, exit_on_error=False, group="curate-write", description="Saving an edit")
+    def _edit(self, pair_id: int, field: str, text: str) -> None:
+        from afina.engine.actions.curation import PairEdit, edit
+
+        request = PairEdit(pair_id, prompt=text) if field == "prompt" else None
+        report = edit(self.ws, request or PairEdit(pair_id, response=text))
+        with self.ws.open_store() as store:
+            rows, counts = [store.pair(pair_id)], store.pair_counts()
+        note = f"edit: {report.changed} change{'s' if report.changed != 1 else ''}"
+        if report.placeholders:
+            note += f"; personal data replaced by {', '.join(report.placeholders)}"
+        self.post_message(PairsChanged(note, rows=rows, counts=counts))
+
     @work(thread=True, exit_on_error=False, group="curate-write", description="Undo")
     def _undo(self, redo: bool, target: int | None) -> None:
         with self.ws.open_store() as store:
@@ -316,7 +329,8 @@ class CurateScreen(AfinaScreen):
         if pair is not None:
             before = pair.prompt if self._editing == "prompt" else pair.response
             if event.text != before:
-                self._write(pair.id, self._editing, event.text, "edit")
+                self._history.append(pair.id)
+                self._edit(pair.id, self._editing, event.text)
         self._close_editors()
 
     @on(ResponseEditor.Cancelled)
