@@ -30,6 +30,8 @@ class ExtractReport:
     pii: Counter[str] = field(default_factory=Counter)
     # per source: the assistant used and, when guessed, how sure the guess was
     assistants: dict[int, tuple[str, float | None]] = field(default_factory=dict)
+    # full names left in because they recur across conversations (a product, a place)
+    kept_names: tuple[str, ...] = ()
 
 
 def extract_to_store(
@@ -70,6 +72,7 @@ def extract_to_store(
                 on_conversation(1)
     if scrubber is not None:
         report.pii = scrubber.found
+        report.kept_names = scrubber.kept
     return report
 
 

@@ -385,12 +385,14 @@ def conversation_scrubber(
     allow: Iterable[str] = (),
     known: Mapping[str, tuple[str, str]] | None = None,
     workspace: PeopleDetector | None = None,
+    given: GivenNameDetector | None = None,
 ) -> Pseudonymizer:
     """The scrubber for one conversation, the same at extraction, at an edit and at export.
 
     The default detectors, plus a name detector for its people: the speakers' display names
     and the names people give for themselves in its ``turns``; ``workspace`` adds the people
-    known in every other conversation (see :mod:`afina.engine.curation.scrubber`). ``allow``
+    known in every other conversation and ``given`` replaces the default full-name detector
+    (see :mod:`afina.engine.curation.scrubber`). ``allow``
     holds values never scrubbed (the business's own name and phone); ``known`` the
     placeholders a past scrub of this conversation gave (placeholder -> (kind, value), as the
     store keeps them), so a value seen again gets the same placeholder.
@@ -399,6 +401,8 @@ def conversation_scrubber(
     people = person_names(dict.fromkeys(t.speaker for t in turns))
     people += [n for n in introduced_names((t.text for t in turns), allow) if n not in people]
     detectors = default_detectors(people)
+    if given is not None:  # the workspace's own, which knows the full names that recur
+        detectors = tuple(given if d.name == given.name else d for d in detectors)
     if workspace is not None and len(workspace):
         detectors += (workspace,)
     pseudo = Pseudonymizer(detectors, allow=allow)

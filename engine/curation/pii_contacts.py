@@ -64,6 +64,10 @@ _SPELLED_EMAIL = re.compile(
     + r"))(?![\w-])",
     re.IGNORECASE,
 )
+# A bare " at " before a dotted domain is English for a place ("order online at shop.com.br"):
+# that form counts only when a dot is spelled out too.
+_BARE_AT = re.compile(r"[ \t]+at[ \t]+", re.IGNORECASE)
+_SPELLED_DOT = re.compile(r"(?:^|[\s\[({<])(?:dot|ponto)(?:$|[\s\])}>])", re.IGNORECASE)
 _DOTS = re.compile(_WORD_DOT, re.IGNORECASE)
 _AT_WORD = re.compile(r"[\s\[({<](?:at|arroba|@)[\s\])}>]", re.IGNORECASE)
 
@@ -79,10 +83,13 @@ class SpelledEmailDetector:
         """Spelled-out addresses in ``text``."""
         if _AT_WORD.search(text) is None:
             return []
-        return [
-            PIIFinding(self.kind, m.start(), m.end(), m.group(0))
-            for m in _SPELLED_EMAIL.finditer(text)
-        ]
+        out = []
+        for m in _SPELLED_EMAIL.finditer(text):
+            bare_at = _BARE_AT.match(text, m.end("local")) is not None
+            if bare_at and _SPELLED_DOT.search(m.group("domain")) is None:
+                continue
+            out.append(PIIFinding(self.kind, m.start(), m.end(), m.group(0)))
+        return out
 
     def normalize(self, value: str) -> str:
         """The address as it would be typed (see ``normalize_email``)."""

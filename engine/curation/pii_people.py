@@ -66,6 +66,12 @@ _NOT_SURNAMES = frozenset((
     "ok", "yes", "no", "aqui", "hoje", "amanha", "ontem", "dear", "prezado", "prezada",
 ))  # fmt: skip
 _PARTICLES = frozenset(("da", "de", "do", "das", "dos", "del", "van", "von", "di", "du"))
+# A name after one of these is a place named after someone ("Av. Afonso Pena", "Nossa Senhora
+# Aparecida"), not a person.
+_PLACE_WORDS = frozenset((
+    "rua", "r", "avenida", "av", "praca", "travessa", "alameda", "rodovia", "estrada", "largo",
+    "bairro", "nossa", "sao", "santa", "santo", "street", "st", "avenue", "ave", "road", "rd",
+))  # fmt: skip
 
 # A word as people write names: letters with inner apostrophes or hyphens ("O'Brien").
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
@@ -100,6 +106,11 @@ class GivenNameDetector:
     name = "given-name"
     kind = "name"
 
+    def __init__(self, keep: Iterable[str] = ()) -> None:
+        # full names that are not people's: a product ("Aurora Care"), a staff member named in
+        # many conversations (see scrubber.recurring_names)
+        self.keep = frozenset(name_key(k) for k in keep)
+
     def find(self, text: str) -> list[PIIFinding]:
         """Full names in ``text`` (capitalization matters: names are written capitalized)."""
         if _MAYBE_NAME.search(text) is None:
@@ -112,15 +123,14 @@ class GivenNameDetector:
             key = word_key(word)
             titled = key in _TITLES and i + 1 < len(words) and _joined(text, words[i], words[i + 1])
             start = i + 1 if titled else i
-            if titled or (_capitalized(word) and key in GIVEN_NAMES):
+            place = i > 0 and word_key(words[i - 1].group(0)) in _PLACE_WORDS
+            if not place and (titled or (_capitalized(word) and key in GIVEN_NAMES)):
                 end = _surnames_end(text, words, start)
                 if end > start + (0 if titled else 1):
                     first, last = words[start], words[end - 1]
-                    out.append(
-                        PIIFinding(
-                            self.kind, first.start(), last.end(), text[first.start() : last.end()]
-                        )
-                    )
+                    value = text[first.start() : last.end()]
+                    if name_key(value) not in self.keep:
+                        out.append(PIIFinding(self.kind, first.start(), last.end(), value))
                     i = end
                     continue
             i += 1

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from afina.engine.curation.pii import PeopleDetector, Pseudonymizer, conversation_scrubber
 from afina.engine.curation.pii_names import introduced_names, name_key, person_names
+from afina.engine.curation.pii_people import GivenNameDetector
 from afina.engine.store import Store
 from afina.engine.store import people as people_reads
 from afina.engine.types import StoredTurn
@@ -23,22 +24,56 @@ from afina.engine.types import StoredTurn
 _INTRO_CUES = ("me chamo", "meu nome", "my name", "aqui", "sou ")
 
 
-# The list is read from every turn; an edit in the Curate screen asks for it at each save, so
-# it is kept until the workspace's conversations or scrubbed names change.
-_PEOPLE: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, ...], list[str]]] = {}
+# A full name found in at least this many conversations, and this share of them, is a product,
+# a place or a member of staff ("Aurora Care", "Afonso Pena"), not a customer an agent looked
+# up: customers are named in their own conversation. Known people are never kept this way.
+RECURRING_MIN = 5
+RECURRING_SHARE = 0.02
 
 
-def workspace_people(store: Store, allow: Iterable[str] = ()) -> list[str]:
-    """Everyone the workspace knows by name: speakers' display names, the names people give
-    for themselves anywhere, and names scrubbed before; none inside an ``allow`` value."""
+@dataclass(frozen=True)
+class People:
+    """Who the workspace knows by name, and the full names kept because they recur."""
+
+    names: tuple[str, ...]
+    recurring: tuple[str, ...]
+
+
+# Both lists are read from every turn; an edit in the Curate screen asks at each save, so they
+# are kept until the workspace's conversations or scrubbed names change.
+_PEOPLE: dict[tuple[str, tuple[str, ...]], tuple[tuple[int, ...], People]] = {}
+
+
+def workspace_people(store: Store, allow: Iterable[str] = ()) -> People:
+    """Everyone the workspace knows by name (speakers' display names, the names people give
+    for themselves anywhere, names scrubbed before; none inside an ``allow`` value), and the
+    full names that recur across conversations (see RECURRING_MIN)."""
     allow = tuple(allow)
     state = (*store.counts().values(), people_reads.scrubbed_count(store))
     cached = _PEOPLE.get((str(store.path), allow))
     if cached is not None and cached[0] == state:
-        return list(cached[1])
-    found = _read_people(store, allow)
+        return cached[1]
+    names = _read_people(store, allow)
+    found = People(tuple(names), tuple(recurring_names(store, names)))
     _PEOPLE[(str(store.path), allow)] = (state, found)
-    return list(found)
+    return found
+
+
+def recurring_names(store: Store, known: Iterable[str] = ()) -> list[str]:
+    """Full names the given-name detector finds in many conversations, known people aside."""
+    detector = GivenNameDetector()
+    seen: dict[str, set[int]] = {}
+    shown: dict[str, str] = {}
+    conversations: set[int] = set()
+    for conversation_id, text in people_reads.texts_by_conversation(store):
+        conversations.add(conversation_id)
+        for finding in detector.find(text):
+            key = name_key(finding.value)
+            seen.setdefault(key, set()).add(conversation_id)
+            shown.setdefault(key, finding.value)
+    floor = max(RECURRING_MIN, RECURRING_SHARE * len(conversations))
+    people = {name_key(n) for n in known}
+    return [shown[k] for k, ids in seen.items() if len(ids) >= floor and k not in people]
 
 
 def _read_people(store: Store, allow: tuple[str, ...]) -> list[str]:
@@ -72,7 +107,10 @@ class WorkspaceScrubber:
     def __init__(self, store: Store, allow: Sequence[str] = ()) -> None:
         self.store = store
         self.allow = tuple(allow)
-        self.people = PeopleDetector(workspace_people(store, self.allow))
+        known = workspace_people(store, self.allow)
+        self.people = PeopleDetector(known.names)
+        self.given = GivenNameDetector(keep=known.recurring)
+        self.kept = known.recurring
         self.found: Counter[str] = Counter()
         self._scrubbers: dict[int, Pseudonymizer] = {}
 
@@ -87,6 +125,7 @@ class WorkspaceScrubber:
                 allow=self.allow,
                 known=self.store.pii_values(conversation_id),
                 workspace=self.people,
+                given=self.given,
             )
         return pseudo
 

@@ -36,3 +36,8 @@ def scrubbed_names(store: Store) -> list[str]:
 def scrubbed_count(store: Store) -> int:
     """How many values past scrubs kept: it changes whenever a scrub finds something new."""
     return int(store._db.execute("SELECT count(*) FROM pii_values").fetchone()[0])
+
+
+def texts_by_conversation(store: Store) -> Iterator[tuple[int, str]]:
+    """Every turn's text with its conversation, streamed."""
+    yield from store._db.execute("SELECT conversation_id, text FROM turns")

@@ -70,6 +70,7 @@ def extract_cmd(
         "added": report.added,
         "already_there": report.existing,
         "pii_scrubbed": dict(report.pii),
+        "names_kept_as_recurring": list(report.kept_names),
         "assistants": {
             str(k): {"assistant": who, "confidence": conf}
             for k, (who, conf) in report.assistants.items()
@@ -85,6 +86,11 @@ def extract_cmd(
     if report.pii:
         found = ", ".join(f"{n} {kind}" for kind, n in report.pii.most_common())
         out.print(f"Personal data replaced by placeholders: {found}.")
+    if report.kept_names:
+        shown = ", ".join(report.kept_names[:8]) + (", ..." if len(report.kept_names) > 8 else "")
+        out.print(
+            f"Kept as names of products, places or staff (in many conversations): {shown}."
+        )
     for source, (who, conf) in list(report.assistants.items())[:10]:
         guess = f" (guessed, confidence {conf:.2f})" if conf is not None else ""
         out.print(f"  source {source}: assistant = {who}{guess}")
