@@ -69,3 +69,37 @@ def test_one_bad_byte_does_not_turn_utf8_into_mojibake(tmp_path):
     stats = TextStats()
     [(_, line)] = list(iter_lines(f, stats))
     assert line == "ação\ufffd é ótimo" and stats.encoding == "utf-8" and stats.replaced == 1
+
+
+def test_nul_bytes_are_removed_counted_and_reported(tmp_path):
+    f = make_file(tmp_path, "a.txt", b"one\ntwo\0\0 here\nthree\0\n")
+    stats = TextStats()
+    assert [t for _, t in iter_lines(f, stats)] == ["one", "two here", "three"]
+    assert stats.nuls == 3 and stats.first_nul_line == 2
+    assert [(r.place, r.what, r.count) for r in repairs(stats)] == [
+        ("line 2", "NUL bytes removed", 3)
+    ]
+
+
+def test_nul_bytes_across_blocks_keep_their_line(tmp_path, monkeypatch):
+    monkeypatch.setattr("afina.engine.ingest.textio.BLOCK_BYTES", 7)
+    f = make_file(tmp_path, "a.txt", b"first line\nsecond\nthi\0rd\n\0")
+    stats = TextStats()
+    assert [t for _, t in iter_lines(f, stats)] == ["first line", "second", "third"]
+    assert stats.nuls == 2 and stats.first_nul_line == 3
+
+
+def test_decode_all_removes_nuls_and_says_where_the_first_was():
+    stats = TextStats()
+    assert decode_all(b'{"a":\n"b\0c"}\0', stats) == '{"a":\n"bc"}'
+    assert stats.nuls == 2 and stats.first_nul_line == 2
+
+
+def test_legacy_8bit_file_with_nuls_reports_both_repairs(tmp_path):
+    f = make_file(tmp_path, "a.txt", "Jo\u00e3o\0: a\u00e7\u00e3o\n".encode("cp1252"))
+    stats = TextStats()
+    assert [t for _, t in iter_lines(f, stats)] == ["João: ação"]
+    assert [r.what for r in repairs(stats)] == [
+        "not UTF-8: read as Windows-1252 (Latin-1)",
+        "NUL bytes removed",
+    ]

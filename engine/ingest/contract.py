@@ -3,7 +3,9 @@
 Importers are pure: they read what they are given and yield values. They never write to the
 store, never print and never open paths themselves. A problem with one item is a ``Skip``
 (counted, the import goes on); a problem with the whole file is a ``ParseError`` that names
-the place and what was expected.
+the place and what was expected. JSON is parsed only through ``engine/ingest/jsonio.py`` and
+text decoded only through ``engine/ingest/textio.py``: their limits (nesting depth, line
+length) and repairs (bad bytes, NULs) then hold for every format.
 """
 
 from __future__ import annotations

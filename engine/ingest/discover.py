@@ -7,11 +7,12 @@ Files nobody recognises become candidates without an importer, with the reason.
 
 from __future__ import annotations
 
+import os
+import stat
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import SNIFF_THRESHOLD, Importer
@@ -21,7 +22,10 @@ from afina.engine.ingest.inputs import (
     InputItem,
     InputTree,
     disk_file,
+    display_path,
     folder_tree,
+    not_regular,
+    unopenable,
     zip_tree,
 )
 from afina.engine.plugins import load_all, load_plugin
@@ -109,14 +113,25 @@ class Sniffer:
             yield from self._path(Path(path).expanduser().absolute())
 
     def _path(self, path: Path) -> Iterator[Candidate]:
-        shown = str(path)
-        if not path.exists():
-            yield Candidate(_missing(path), None, 0.0, True, "no such file or folder")
-        elif path.is_dir():
+        # Asked before anything opens the path: sniffing a FIFO or a device would block or
+        # read forever. os.stat follows links, so a link to a regular file is read.
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            yield Candidate(unopenable(path, "missing"), None, 0.0, True, "no such file or folder")
+            return
+        except OSError as e:
+            why = f"cannot read it ({e.strerror})"
+            yield Candidate(unopenable(path, why), None, 0.0, True, why, broken=True)
+            return
+        problem = not_regular(mode)
+        if problem is not None:
+            yield Candidate(unopenable(path, problem), None, 0.0, True, problem, broken=True)
+        elif stat.S_ISDIR(mode):
             yield from self._tree(folder_tree(path), explicit=True)
         elif zipfile.is_zipfile(path):
             try:
-                tree = zip_tree(path, shown, self.max_member)
+                tree = zip_tree(path, display_path(path), self.max_member)
             except ParseError as e:
                 yield Candidate(disk_file(path), None, 0.0, True, str(e), broken=True)
                 return
@@ -125,6 +140,8 @@ class Sniffer:
             yield self._file(disk_file(path), explicit=True)
 
     def _tree(self, tree: InputTree, explicit: bool) -> Iterator[Candidate]:
+        for entry, why in tree.passed:
+            yield Candidate(entry, None, 0.0, False, why)
         if self.forced is not None and self.forced.reads_trees():
             yield Candidate(tree, self.forced, 1.0, explicit)
             return
@@ -133,8 +150,8 @@ class Sniffer:
             yield Candidate(tree, importer, score, explicit)
             return
         for f in tree.files():
-            if f.suffix == ".zip" and not tree.is_zip:
-                yield from self._path(Path(f.display))
+            if f.suffix == ".zip" and f.path is not None:
+                yield from self._path(f.path)
             elif f.suffix == ".zip":
                 yield Candidate(
                     f, None, 0.0, False, "a zip inside a zip: unpack the outer one first"
@@ -179,10 +196,3 @@ def _safe_sniff(importer: Importer, item: InputItem) -> float:
         return float(importer.sniff(item))
     except Exception:  # a sniffer must not break discovery of everything else
         return 0.0
-
-
-def _missing(path: Path) -> InputFile:
-    def opener() -> BinaryIO:
-        raise FileNotFoundError(path)
-
-    return InputFile(str(path), path.name, 0, opener)

@@ -3,7 +3,9 @@
 Bad bytes never stop an import: they become U+FFFD and are counted, so the summary can say
 how many characters were replaced and where the first one was. A file that is not UTF-8 at
 all but an 8-bit legacy encoding (old Windows and Latin-1 exports: "a\xe7\xe3o") is read as
-Windows-1252, which keeps its accents, and the summary says so.
+Windows-1252, which keeps its accents, and the summary says so. NUL characters (left by a
+broken copy or a padded file) are removed and counted the same way: no chat means one, and
+they cut text short in the terminal and in tokenizers.
 """
 
 from __future__ import annotations
@@ -71,22 +73,36 @@ def suffixed_head(item: InputItem, suffixes: tuple[str, ...]) -> str | None:
 
 
 class TextStats:
-    """What decoding had to repair: replaced characters and over-long lines."""
+    """What decoding had to repair: replaced characters, NULs removed and over-long lines."""
 
     def __init__(self) -> None:
         self.replaced = 0
         self.first_replaced_line: int | None = None
+        self.nuls = 0
+        self.first_nul_line: int | None = None
         self.long_lines: list[int] = []
         self.encoding = "utf-8"
 
+    def drop_nuls(self, text: str, first_line: int) -> str:
+        """``text`` (which starts on line ``first_line``) without its NULs, counted."""
+        if "\0" not in text:
+            return text
+        if self.first_nul_line is None:
+            self.first_nul_line = first_line + text.count("\n", 0, text.index("\0"))
+        self.nuls += text.count("\0")
+        return text.replace("\0", "")
+
 
 def repairs(stats: TextStats) -> Iterator[Repair]:
-    """The ``Repair`` an importer reports for replaced bytes: one, at the first, with the count."""
+    """The ``Repair`` items an importer reports for what decoding changed: one per kind, at
+    the first place, with the count."""
     if stats.encoding == "cp1252":
         yield Repair("whole file", "not UTF-8: read as Windows-1252 (Latin-1)", 1)
     if stats.replaced:
         place = f"line {stats.first_replaced_line}"
         yield Repair(place, "undecodable bytes replaced", stats.replaced)
+    if stats.nuls:
+        yield Repair(f"line {stats.first_nul_line}", "NUL bytes removed", stats.nuls)
 
 
 def long_line_skips(stats: TextStats) -> Iterator[Skip]:
@@ -102,7 +118,7 @@ def decode_all(data: bytes, stats: TextStats | None = None) -> str:
         stats.encoding = enc
     data = data[skip:]
     try:
-        return data.decode(enc)
+        text = data.decode(enc)
     except UnicodeDecodeError:
         marker = "\ufffd".encode(enc, errors="ignore")  # Windows-1252 has no U+FFFD
         before = data.count(marker) if marker else 0
@@ -110,7 +126,7 @@ def decode_all(data: bytes, stats: TextStats | None = None) -> str:
         if stats is not None:
             stats.replaced += text.count("\ufffd") - before
             stats.first_replaced_line = text.count("\n", 0, text.index("\ufffd")) + 1
-        return text
+    return (stats or TextStats()).drop_nuls(text, 1)
 
 
 def iter_blocks(file: InputFile, stats: TextStats, max_line: int = MAX_LINE_CHARS) -> Iterator[str]:
@@ -146,6 +162,7 @@ def iter_blocks(file: InputFile, stats: TextStats, max_line: int = MAX_LINE_CHAR
                     if stats.first_replaced_line is None:
                         before = chunk.count("\n", 0, chunk.index("\ufffd"))
                         stats.first_replaced_line = lines + before + 1
+            chunk = stats.drop_nuls(chunk, lines + 1)
             if dropping:
                 nl = chunk.find("\n")
                 chunk = "" if nl < 0 else chunk[nl + 1 :]

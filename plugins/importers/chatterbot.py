@@ -2,7 +2,9 @@
 
 Speakers alternate implicitly and the first utterance is the user's, so the role comes from
 an utterance's position in its list, not from the turns kept: skipping a bad entry never
-shifts who said what after it. The file is parsed with ``yaml.safe_load`` only.
+shifts who said what after it. The file is parsed with PyYAML's safe loader only, and
+aliases (``*name``) are refused: each one repeats a whole node, so a 200 KB file of aliases
+of aliases unfolds into gigabytes of text. Hand-written corpora do not use them.
 """
 
 from __future__ import annotations
@@ -71,9 +73,24 @@ class _Coerced:
         self.first = self.first or place
 
 
+class _NoAliasLoader(yaml.SafeLoader):
+    """The safe loader, failing at the first alias before it is resolved."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            mark = event.start_mark
+            raise ParseError(
+                f"line {mark.line + 1} column {mark.column + 1}",
+                f"YAML alias '*{event.anchor}' refused: aliases can unfold a small file into"
+                " gigabytes; write the repeated text out",
+            )
+        return super().compose_node(parent, index)
+
+
 def _load(text: str) -> dict[str, Any]:
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         place = "whole file" if mark is None else f"line {mark.line + 1} column {mark.column + 1}"
