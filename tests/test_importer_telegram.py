@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import subprocess
+import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -9,6 +11,7 @@ from hypothesis import strategies as st
 from support import as_item, make_file, read_with
 
 from afina.engine.errors import ParseError
+from afina.plugins.importers import telegram_stream
 from afina.plugins.importers.telegram import TelegramImporter
 
 
@@ -317,3 +320,192 @@ def test_real_files(chatlogs):
         ("Author 2", "Link:https://telegram.org/", "2018-12-05T10:49:24+00:00"),
     ]
     assert not r.skips
+
+
+# ---------------------------------------------------------------- chats as a plain list
+
+
+def chat(cid: int, kind: str, name: str, *messages: dict[str, object]) -> dict[str, object]:
+    return {"name": name, "type": kind, "id": cid, "messages": list(messages)}
+
+
+BOT = chat(
+    93372553,
+    "bot_chat",
+    "HelpBot",
+    message(1, text="/start"),
+    message(2, **{"from": "HelpBot", "from_id": "user93372553"}, text="How can I help?"),
+    message(3, text="Opening hours?"),
+    message(4, **{"from": "HelpBot", "from_id": "user93372553"}, text="9 to 18."),
+)
+PLAIN_LIST = {
+    "about": "Here is the data you requested.",
+    "personal_information": {"user_id": 1, "first_name": "Ana", "phone_number": "+55 0"},
+    "contacts": {"about": "", "list": [{"first_name": "Bia", "phone_number": "+55 1"}]},
+    "chats": [
+        chat(11, "personal_chat", "Bia", message(1, text="oi"), message(2, text="olá")),
+        chat(12, "private_supergroup", "Loja", message(1, text="bom dia")),
+        chat(13, "private_group", "Família", message(1, text="jantar?")),
+        chat(14, "public_supergroup", "Bairro", message(1, text="feira hoje")),
+        chat(15, "public_channel", "Notícias", message(1, text="post")),
+        chat(16, "private_channel", "Avisos", message(1, text="aviso")),
+        chat(17, "saved_messages", "", message(1, text="lembrete")),
+        chat(18, "replies", "Replies", message(1, text="re")),
+        BOT,
+        {"name": "sem tipo", "id": 19, "messages": [message(1, text="antigo")]},
+    ],
+    "left_chats": [chat(20, "private_supergroup", "Antigo", message(1, text="tchau"))],
+}
+
+
+def test_chats_as_a_plain_list_and_chat_types(tmp_path):
+    f = make_file(tmp_path, "result.json", json.dumps(PLAIN_LIST, indent=1))
+    assert TelegramImporter().sniff(f) >= 0.9
+    r = read_with(TelegramImporter, f)
+    assert [(c.key, c.place, c.meta.get("type")) for c in r.conversations] == [
+        ("11", "chats[0]", "personal_chat"),
+        ("12", "chats[1]", "private_supergroup"),
+        ("13", "chats[2]", "private_group"),
+        ("14", "chats[3]", "public_supergroup"),
+        ("93372553", "chats[8]", "bot_chat"),
+        ("19", "chats[9]", None),
+        ("20", "left_chats[0]", "private_supergroup"),
+    ]
+    assert r.turns[0][1].place == "chats[0].messages[1]"
+    skipped = {s.place: s.reason for s in r.skips}
+    assert skipped == {
+        "chats[4]": "public_channel: broadcast posts, not a conversation "
+        "(--option telegram.channels=true imports them)",
+        "chats[5]": "private_channel: broadcast posts, not a conversation "
+        "(--option telegram.channels=true imports them)",
+        "chats[6]": "Saved Messages: notes to oneself, not a conversation",
+        "chats[7]": "the Replies chat: copies of replies made in other chats",
+    }
+    # Nothing of the account's personal sections reaches a conversation.
+    assert "+55" not in repr([c.meta for c in r.conversations] + r.turns)
+
+
+def test_bot_chat_turns_get_roles(tmp_path):
+    f = make_file(tmp_path, "result.json", json.dumps(BOT))
+    r = read_with(TelegramImporter, f)
+    assert [(t.role, t.speaker, t.text) for t in r.turns[0]] == [
+        ("user", "Ana", "/start"),
+        ("assistant", "HelpBot", "How can I help?"),
+        ("user", "Ana", "Opening hours?"),
+        ("assistant", "HelpBot", "9 to 18."),
+    ]
+    personal = make_file(tmp_path, "p.json", json.dumps(CHAT))
+    assert all(t.role is None for t in read_with(TelegramImporter, personal).turns[0])
+
+
+def test_channels_option_imports_channels(tmp_path):
+    f = make_file(tmp_path, "result.json", json.dumps(PLAIN_LIST))
+    r = read_with(TelegramImporter, f, channels="true")
+    assert {"15", "16"} <= {c.key for c in r.conversations}
+    assert "17" not in {c.key for c in r.conversations}  # saved messages stay out
+
+
+def test_unread_turns_do_not_shift_later_chats(tmp_path):
+    f = make_file(tmp_path, "result.json", json.dumps(PLAIN_LIST))
+    importer = TelegramImporter()
+    items = importer.read(f, importer.resolve_options({}))
+    conversations = [it for it in items if hasattr(it, "turns")]  # nobody reads the turns
+    assert [c.key for c in conversations][:2] == ["11", "12"]
+    fresh = [it for it in importer.read(f, importer.resolve_options({})) if hasattr(it, "turns")]
+    assert [[t.text for t in c.turns] for c in fresh][1] == ["bom dia"]
+
+
+def test_hostile_nesting_and_oversized_messages_are_parse_errors(tmp_path, monkeypatch):
+    deep = '{"name": "x", "messages": [' + "[" * 100_000 + "]" * 100_000 + "]}"
+    with pytest.raises(ParseError, match="nested deeper than"):
+        read_with(TelegramImporter, make_file(tmp_path, "d.json", deep))
+    skipped_deep = '{"about": ' + "[" * 100_000 + "]" * 100_000 + ', "chats": []}'
+    with pytest.raises(ParseError, match="nested deeper than"):
+        read_with(TelegramImporter, make_file(tmp_path, "e.json", skipped_deep))
+    monkeypatch.setattr(telegram_stream, "MAX_ELEMENT_BYTES", 4096)
+    big = json.dumps({**CHAT, "messages": [message(1, text="x" * 1_000_000)]})
+    with pytest.raises(ParseError, match="MiB in one value"):
+        read_with(TelegramImporter, make_file(tmp_path, "b.json", big))
+    # Many small messages in a row are fine: the limit is per message.
+    many = json.dumps({**CHAT, "messages": [message(i, text="y" * 100) for i in range(500)]})
+    assert len(read_with(TelegramImporter, make_file(tmp_path, "m.json", many)).turns[0]) == 500
+
+
+def test_undecodable_bytes_are_replaced_and_counted(tmp_path):
+    good = json.dumps(CHAT, ensure_ascii=False).encode("utf-8")
+    bad = good.replace("Qual o horário?".encode(), b"Qual o hor\xff\xferio?")
+    r = read_with(TelegramImporter, make_file(tmp_path, "result.json", bad))
+    assert r.turns[0][0].text == "Qual o hor\ufffd\ufffdrio?"
+    assert [(p.what, p.count) for p in r.repairs] == [("undecodable bytes replaced", 2)]
+
+
+def test_utf16_export(tmp_path):
+    f = make_file(tmp_path, "result.json", json.dumps(CHAT, ensure_ascii=False).encode("utf-16"))
+    assert read_with(TelegramImporter, f).turns[0][0].text == "Qual o horário?"
+
+
+# ---------------------------------------------------------------- memory stays flat
+
+CHILD = """
+import resource, sys
+from pathlib import Path
+from afina.engine.ingest.inputs import disk_file
+from afina.plugins.importers.telegram import TelegramImporter
+importer = TelegramImporter()
+turns = 0
+for item in importer.read(disk_file(Path(sys.argv[1])), importer.resolve_options({})):
+    for _ in getattr(item, "turns", ()):
+        turns += 1
+print(turns, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def big_export(path, target_bytes: int) -> int:
+    """An account export of about ``target_bytes``, written fast from one message template;
+    returns how many messages it holds."""
+    template = json.dumps(message(0, text="mensagem número {i} com algum texto para encher"))
+    template = template.replace('"id": 0', '"id": {i}').replace("{", "{{").replace("}", "}}")
+    template = template.replace("{{i}}", "{i}")
+    per_chat = 5000
+    count = 0
+    with path.open("w", encoding="utf-8") as out:
+        out.write('{"about": "x", "personal_information": {"user_id": 1}, "chats": {"list": [')
+        chat_no = 0
+        while out.tell() < target_bytes:
+            if chat_no:
+                out.write(",")
+            head = json.dumps({"name": f"Chat {chat_no}", "type": "private_group", "id": chat_no})
+            out.write(head[:-1] + ', "messages": [')
+            out.write(",\n".join(template.format(i=i) for i in range(per_chat)))
+            out.write("]}")
+            count += per_chat
+            chat_no += 1
+        out.write("]}}")
+    return count
+
+
+def peak_rss(path) -> tuple[int, int]:
+    """(turns, peak RSS in bytes) of importing ``path`` in a fresh process.
+
+    The child reports its own peak (RUSAGE_SELF at its end is the same number RUSAGE_CHILDREN
+    gives the parent after it exits, without the other children this test run has waited for).
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, check=True
+    )
+    turns, kib = done.stdout.split()
+    return int(turns), int(kib) * 1024
+
+
+def test_big_export_is_read_in_flat_memory(tmp_path):
+    small = tmp_path / "small.json"
+    small.write_text(json.dumps({"chats": {"list": [CHAT]}}), encoding="utf-8")
+    _, base = peak_rss(small)
+    big = tmp_path / "result.json"
+    messages = big_export(big, 40 * 1024**2)
+    size = big.stat().st_size
+    turns, peak = peak_rss(big)
+    assert turns == messages
+    # Parsed whole, the file would take about five times its size; streamed, the process
+    # grows by a small fraction of it whatever the size.
+    assert peak - base < size // 4, (base // 2**20, peak // 2**20, size // 2**20)

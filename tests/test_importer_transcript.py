@@ -10,7 +10,8 @@ from support import as_item, make_file, read_with
 
 from afina.engine.errors import ParseError
 from afina.engine.types import Conversation
-from afina.plugins.importers.transcript import IRCImporter, TranscriptImporter
+from afina.plugins.importers.irc import IRCImporter
+from afina.plugins.importers.transcript import TranscriptImporter
 
 TRANSCRIPT = """\
 Atendimento de 5 de janeiro

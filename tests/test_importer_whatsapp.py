@@ -154,6 +154,99 @@ def test_date_evidence_found_past_the_head(tmp_path):
     assert r.conversations[0].meta["date_order"] == "dmy"
 
 
+# South African English and a few other locales write the year first, with WhatsApp's usual
+# comma and dash; every real export opens with the encryption notice (a system line).
+YEAR_FIRST = f"""\
+2019/01/01, 11:25 - {NOTICE}
+2019/01/01, 11:25 - Thandi created group "Shop"
+2019/01/01, 11:26 - Thandi: Good morning! Are you open today?
+2019/01/01, 11:27 - Shop: Yes, until 17:00.
+Sundays closed.
+2019/01/20, 09:03 - Thandi: <Media omitted>
+2019/01/30, 20:49 - Shop: Thanks: see you
+"""
+
+
+def test_year_first_android_chat(tmp_path):
+    f = make_file(tmp_path, "WhatsApp Chat with Shop.txt", YEAR_FIRST)
+    assert WhatsAppImporter().sniff(f) >= 0.85
+    r = read_with(WhatsAppImporter, f)
+    assert turns_of(r) == [
+        ("Thandi", "Good morning! Are you open today?", "2019-01-01T11:26", "line 3"),
+        ("Shop", "Yes, until 17:00.\nSundays closed.", "2019-01-01T11:27", "line 4"),
+        ("Thandi", "[media]", "2019-01-20T09:03", "line 6"),
+        ("Shop", "Thanks: see you", "2019-01-30T20:49", "line 7"),
+    ]
+    assert [(s.place, s.reason) for s in r.skips] == [
+        ("line 1", "system line"),
+        ("line 2", "system line"),
+    ]
+    assert r.conversations[0].meta == {"platform": "android", "date_order": "ymd"}
+    # No day over 12 anywhere: year-first dates are read by their shape, never as d/m.
+    forced = read_with(WhatsAppImporter, f, date_order="mdy")
+    assert [t.timestamp for t in forced.turns[0]] == [t.timestamp for t in r.turns[0]]
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # ISO dates (Swedish, Canadian French), no comma
+        (
+            ["2019-01-01 11:25 - Ana: hej", "2019-01-20 11:23 - Bia: hej"],
+            ["2019-01-01T11:25", "2019-01-20T11:23"],
+        ),
+        # iOS with brackets, slashes and seconds
+        (
+            ["[2019/01/01, 11:25:03] Ana: hi", "[2019/01/20, 11:23:09] Bia: hello"],
+            ["2019-01-01T11:25:03", "2019-01-20T11:23:09"],
+        ),
+        # iOS with ISO dates and no comma
+        (
+            ["[2019-01-01 11:25:03] Ana: hi", "[2019-01-20 23:23:09] Bia: hello"],
+            ["2019-01-01T11:25:03", "2019-01-20T23:23:09"],
+        ),
+        # Chinese and Japanese phones drop the leading zeros of month and day
+        (
+            ["2019/1/5 上午11:25 - 李雷: 你好", "2019/12/25 下午1:05 - 韩梅梅: 你好"],
+            ["2019-01-05T11:25", "2019-12-25T13:05"],
+        ),
+        # Hungarian: dots with spaces, and one after the day
+        (
+            ["2019. 01. 05. 11:25 - Anna: szia", "2019. 01. 20. 7:03 - Béla: szia"],
+            ["2019-01-05T11:25", "2019-01-20T07:03"],
+        ),
+        # 12-hour clock with the year first
+        (
+            ["2019/01/01, 11:25 AM - Ana: hi", "2019/01/01, 12:05 PM - Bia: hello"],
+            ["2019-01-01T11:25", "2019-01-01T12:05"],
+        ),
+    ],
+)
+def test_year_first_layouts(tmp_path, lines, expected):
+    f = make_file(tmp_path, "chat.txt", "\n".join(lines) + "\n")
+    assert WhatsAppImporter().sniff(f) >= 0.5
+    r = read_with(WhatsAppImporter, f)
+    assert [t.timestamp for t in r.turns[0]] == expected
+    assert [t.speaker for t in r.turns[0]] == [
+        line.split("] ")[-1].split(" - ")[-1].split(":")[0] for line in lines
+    ]
+    assert not r.skips and not r.repairs
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Generic logs put the year first too: log levels are not speakers.
+        "2023-01-31 14:05:00 - INFO: started\n2023-01-31 14:05:01 - ERROR: failed\n",
+        "2023-01-31 14:05 - root - INFO - started\n2023-01-31 14:06 - root - INFO - done\n",
+        # A one-digit year is no date at all.
+        "1/2/3, 10:00 - Ana: oi\n1/2/3, 10:01 - Bia: oi\n",
+    ],
+)
+def test_year_first_logs_are_not_claimed(tmp_path, text):
+    assert WhatsAppImporter().sniff(make_file(tmp_path, "app.log", text)) < 0.5
+
+
 PHOTO = "00000012-PHOTO-2020-01-22-21-17-30.jpg"
 IOS = (
     "\u200e[1/22/20, 9:15:01\u202fPM] Friends: \u200eMessages are end-to-end encrypted\r\n"
@@ -429,3 +522,15 @@ def test_real_files(chatlogs):
         ("Luigi", "ciao Mario\ncome stai?"),
     ]
     assert [s.reason for s in it.skips] == ["system line"]
+
+
+def test_windows_1252_and_nul_bytes_are_reported_as_repairs(tmp_path):
+    """A chat saved by an old Windows editor: not UTF-8, with stray NULs. It imports, and the
+    summary says what was changed on the way in instead of staying silent."""
+    raw = "12/03/2024, 10:01 - Ana: olá, tudo bem?\n12/03/2024, 10:02 - Bia: sim\x00!\n"
+    f = make_file(tmp_path, "chat.txt", raw.encode("cp1252"))
+    r = read_with(WhatsAppImporter, f)
+    assert [t.text for t in r.turns[0]] == ["olá, tudo bem?", "sim!"]
+    found = {x.what: (x.place, x.count) for x in r.repairs}
+    assert found["NUL bytes removed"] == ("line 2", 1)
+    assert any("Windows-1252" in what for what in found)

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import STREAMS, Importer, as_file
 from afina.engine.ingest.inputs import InputFile, InputItem
-from afina.engine.ingest.jsonio import WHOLE_LIMIT, first_char, load_json
+from afina.engine.ingest.jsonio import WHOLE_LIMIT, first_char, load_json, stream_items
 from afina.engine.ingest.textio import TextStats, long_line_skips, repairs
 from afina.engine.types import Conversation, ImportItem, Turn
 from afina.plugins.importers.table_rows import (
@@ -66,7 +66,8 @@ class DiscordJSONImporter(Importer):
         else:
             guild, channel, messages = _whole_parts(load_json(file, stats))
         turns = (
-            t for i, msg in enumerate(messages)
+            t
+            for i, msg in enumerate(messages)
             if (t := _json_turn(f"messages[{i}]", msg, tally)) is not None
         )
         first = next(turns, None)
@@ -107,7 +108,8 @@ class DiscordCSVImporter(Importer):
         rows = csv_rows(file, stats)
         index = _csv_header(rows)
         turns = (
-            t for lineno, row in rows
+            t
+            for lineno, row in rows
             if (t := _csv_turn(f"line {lineno}", row, index, tally)) is not None
         )
         first = next(turns, None)
@@ -144,17 +146,8 @@ def _streamed_parts(file: InputFile) -> tuple[dict[str, Any], dict[str, Any], It
 
 
 def _ijson_items(file: InputFile, prefix: str) -> Iterator[object]:
-    import ijson  # only big exports need it
-
-    i = -1
-    try:
-        with file.open() as f:
-            for i, value in enumerate(ijson.items(f, prefix, use_float=True)):  # noqa: B007
-                yield value
-    except ijson.JSONError as e:
-        raise ParseError(f"{prefix} after [{i}]", f"invalid or truncated JSON: {e}") from e
-    except UnicodeDecodeError as e:
-        raise ParseError(f"byte {e.start}", "not UTF-8 text") from e
+    # through jsonio, whose depth guard refuses a hostile nesting before ijson builds it
+    yield from stream_items(file, prefix)
 
 
 def _json_turn(place: str, msg: object, tally: Tally) -> Turn | None:

@@ -21,7 +21,7 @@ from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import READS_TREES, Importer, as_tree
 from afina.engine.ingest.inputs import InputItem, InputTree
 from afina.engine.ingest.jsonio import load_json
-from afina.engine.ingest.textio import TextStats
+from afina.engine.ingest.textio import TextStats, repairs
 from afina.engine.types import Conversation, ImportItem, Repair, Turn
 from afina.plugins.importers.table_rows import Tally, safe_head
 
@@ -29,10 +29,17 @@ from afina.plugins.importers.table_rows import Tally, safe_head
 LISTINGS = {"channels.json": "#", "groups.json": "#", "mpims.json": "", "dms.json": ""}
 SIGNATURE = frozenset({"channels.json", "users.json", *LISTINGS})
 # Subtypes that carry something a person said; every other subtype is a notice.
-SPOKEN = frozenset({
-    "bot_message", "file_share", "file_comment", "me_message", "thread_broadcast",
-    "reply_broadcast", "file_mention",
-})
+SPOKEN = frozenset(
+    {
+        "bot_message",
+        "file_share",
+        "file_comment",
+        "me_message",
+        "thread_broadcast",
+        "reply_broadcast",
+        "file_mention",
+    }
+)
 # A JSON file of the export bigger than this is refused (Slack writes far smaller ones).
 FILE_LIMIT = 256 * 1024**2
 
@@ -68,7 +75,8 @@ class SlackImporter(Importer):
         layout = _Layout.find(tree)
         if layout is None:
             raise ParseError(
-                "whole export", "not a Slack export: expected channels.json or users.json and "
+                "whole export",
+                "not a Slack export: expected channels.json or users.json and "
                 "channel folders of YYYY-MM-DD.json day files",
             )
         export = _Export(tree, layout.root)
@@ -76,8 +84,7 @@ class SlackImporter(Importer):
         for folder, days in layout.days:
             yield from export.channel(folder, days)
         yield from export.tally.skips()
-        if export.replaced:
-            yield Repair(export.first_replaced, "undecodable bytes replaced", export.replaced)
+        yield from export.repaired.values()
 
 
 @dataclass
@@ -146,8 +153,8 @@ class _Export:
         self.channel_names: dict[str, str] = {}  # by channel id, for <#C123> links
         self.bots: dict[str, str] = {}  # bot id -> integration name, from bot_add notices
         self.tally = Tally()
-        self.replaced = 0
-        self.first_replaced = ""
+        # per kind of decoding repair (bad bytes, NULs, Windows-1252): the first place, the count
+        self.repaired: dict[str, Repair] = {}
 
     # -- files
 
@@ -161,10 +168,12 @@ class _Export:
             doc = load_json(file, stats, limit=FILE_LIMIT)
         except ParseError as e:
             return None, f"not valid JSON ({e.message})"
-        if stats.replaced:
-            if not self.replaced:
-                self.first_replaced = f"{name} line {stats.first_replaced_line}"
-            self.replaced += stats.replaced
+        for r in repairs(stats):
+            seen = self.repaired.get(r.what)
+            place = f"{name} {r.place}"
+            self.repaired[r.what] = Repair(
+                seen.place if seen else place, r.what, r.count + (seen.count if seen else 0)
+            )
         return doc, None
 
     def load_listings(self) -> None:
@@ -299,11 +308,14 @@ class _Export:
         file = _obj(msg.get("file"))
         user = _str(msg.get("user")) or _str(comment.get("user")) or _str(file.get("user"))
         if bot:
-            candidates = [_str(msg.get("username")), _str(bot_profile.get("name")),
-                          self.bots.get(_str(msg.get("bot_id")), ""), self.users.get(user, "")]
+            candidates = [
+                _str(msg.get("username")),
+                _str(bot_profile.get("name")),
+                self.bots.get(_str(msg.get("bot_id")), ""),
+                self.users.get(user, ""),
+            ]
         else:
-            candidates = [self.users.get(user, ""), _user_name(profile),
-                          _str(msg.get("username"))]
+            candidates = [self.users.get(user, ""), _user_name(profile), _str(msg.get("username"))]
         return next((c for c in candidates if c), "") or user or _str(msg.get("bot_id")) or "?"
 
     def _text(self, msg: Mapping[str, Any]) -> str:
@@ -368,16 +380,27 @@ def _declares_replies(msg: Mapping[str, Any]) -> bool:
 
 def _with_thread(turn: Turn, thread: str, msg: Mapping[str, Any]) -> Turn:
     return Turn(
-        speaker=turn.speaker, text=turn.text, place=turn.place, role=turn.role,
-        timestamp=turn.timestamp, key=turn.key,
-        reply_to=thread if _is_reply(msg) else None, thread=thread, meta=turn.meta,
+        speaker=turn.speaker,
+        text=turn.text,
+        place=turn.place,
+        role=turn.role,
+        timestamp=turn.timestamp,
+        key=turn.key,
+        reply_to=thread if _is_reply(msg) else None,
+        thread=thread,
+        meta=turn.meta,
     )
 
 
 def _user_name(user: Mapping[str, Any]) -> str:
     profile = _obj(user.get("profile"))
-    for value in (user.get("real_name"), profile.get("real_name"),
-                  profile.get("display_name"), user.get("display_name"), user.get("name")):
+    for value in (
+        user.get("real_name"),
+        profile.get("real_name"),
+        profile.get("display_name"),
+        user.get("display_name"),
+        user.get("name"),
+    ):
         if _str(value):
             return _str(value)
     return ""
@@ -415,4 +438,3 @@ def _str(value: object, strip: bool = True) -> str:
     if not isinstance(value, str):
         return ""
     return value.strip() if strip else value
-

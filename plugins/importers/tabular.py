@@ -3,9 +3,11 @@
 Columns are found by common names (``text``, ``speaker``, ``conversation_id`` ...) unless
 the person names them in the options. Rows are grouped into conversations by the
 conversation column, in order of first appearance; without one, the file is a single
-conversation. The CSV importer also knows the Ubuntu Dialogue Corpus layout (a ``Context``
-of ``__eou__``/``__eot__``-separated utterances and the ground-truth response), where each
-row is a whole conversation.
+conversation. The CSV importer also knows two layouts where each row is a whole
+conversation: the Ubuntu Dialogue Corpus (a ``Context`` of ``__eou__``/``__eot__``-separated
+utterances and the ground-truth response) and tables of question/answer pairs (see
+:mod:`table_pairs`), which a table without a text column is read as when its column names
+tell a question and an answer apart.
 
 Both read the file as a stream. The column mapping lives in :mod:`table_columns`, the
 grouping of rows into conversations in :mod:`table_grouping`, and the row reading the other
@@ -38,6 +40,14 @@ from afina.plugins.importers.table_columns import (
     scalar,
 )
 from afina.plugins.importers.table_grouping import read_table, table_records
+from afina.plugins.importers.table_pairs import (
+    looks_like_pairs,
+    no_columns_problem,
+    note_of,
+    pair_columns,
+    pair_options,
+    read_pairs,
+)
 from afina.plugins.importers.table_rows import Tally, csv_rows, safe_head
 
 # JSON objects with these keys belong to more specific importers (OpenAI messages, ShareGPT,
@@ -60,6 +70,7 @@ class CSVImporter(Importer):
             Option(
                 "delimiter", "str", "", "field separator, e.g. ',' ';' or '\\t' (empty: detected)"
             ),
+            *pair_options(),
         )
     )
 
@@ -81,7 +92,11 @@ class CSVImporter(Importer):
         if len(names) < 2 and item.suffix not in self.extensions:
             return 0.0
         # Modest: a column called "text" says little; specific formats outbid this.
-        return 0.55 if find_name(names, TEXT_NAMES) is not None else 0.0
+        if find_name(names, TEXT_NAMES) is not None:
+            return 0.55
+        # A question and an answer column (or several candidates, which the read will ask
+        # the person to settle) are a little more specific.
+        return 0.6 if looks_like_pairs(names) else 0.0
 
     def read(self, item: InputItem, options: Mapping[str, Any]) -> Iterator[ImportItem]:
         file = as_file(item)
@@ -91,9 +106,25 @@ class CSVImporter(Importer):
         stats = TextStats()
         tally = Tally()
         header = _csv_header(file, delimiter)
-        if _is_ubuntu_layout(header) and not mapping_given(options):
+        # A text column (or a mapping, or the Ubuntu layout) means one message a row; only a
+        # table without one is looked at as question/answer pairs.
+        text_column = (
+            mapping_given(options)
+            or _is_ubuntu_layout(header)
+            or find_name(header, TEXT_NAMES) is not None
+        )
+        pairs = pair_columns(header, options, self.name, text_column)
+        if pairs is not None:
+            note = note_of(pairs)
+            if note is not None:
+                yield note  # first, so the import summary's first notes show it
+            records = _csv_records(file, delimiter, header, stats, tally)
+            yield from read_pairs(table_records(records, tally), pairs, tally)
+        elif _is_ubuntu_layout(header) and not mapping_given(options):
             yield from _ubuntu_rows(file, delimiter, header, stats, tally)
         else:
+            if not text_column:
+                raise ParseError("line 1", no_columns_problem(header, self.name))
             cols = resolve_columns(header, options, "line 1")
 
             def rows(s: TextStats, t: Tally | None) -> Iterator[tuple[str, object]]:

@@ -15,6 +15,7 @@ summary per reason, so memory stays flat however many system lines a chat has.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterator, Mapping
 from itertools import chain
 from types import MappingProxyType
@@ -23,13 +24,12 @@ from typing import Any, ClassVar
 from afina.engine.errors import ParseError
 from afina.engine.ingest.contract import STREAMS, Importer
 from afina.engine.ingest.inputs import HEAD_BYTES, InputFile, InputItem
-from afina.engine.ingest.textio import TextStats, head_text, iter_blocks
+from afina.engine.ingest.textio import TextStats, head_text, iter_blocks, repairs
 from afina.engine.plugins import Option
 from afina.engine.types import Conversation, ImportItem, Repair, Skip, Turn
 from afina.plugins.importers.whatsapp_lines import (
     DELETED,
     FLAG,
-    HEADER,
     MEDIA,
     SUSPECT_ENDINGS,
     Clock,
@@ -40,6 +40,7 @@ from afina.plugins.importers.whatsapp_lines import (
     clean_speaker,
     detect_layout,
     drop_marks,
+    match_header,
     special_kind,
 )
 
@@ -110,9 +111,7 @@ class WhatsAppImporter(Importer):
         yield from tally.items()
         if first is None:
             yield Skip("whole file", "no messages, only system lines")
-        if stats.replaced:
-            where = f"line {stats.first_replaced_line}"
-            yield Repair(where, "undecodable bytes replaced", stats.replaced)
+        yield from repairs(stats)
         if stats.long_lines:
             yield Repair(f"line {stats.long_lines[0]}", "over-long line cut", len(stats.long_lines))
 
@@ -126,20 +125,51 @@ def _sniff_head(head: str, basename: str) -> float:
     lines = [line for line in _lines(drop_marks(head), SNIFF_LINES) if line.strip()]
     if not lines:
         return 0.0
-    first = HEADER.match(lines[0])
+    first = match_header(lines[0])
     if first is None:
         return 0.0
-    matches = [m for m in map(HEADER.match, lines) if m is not None]
+    matches = [m for m in map(match_header, lines) if m is not None]
     rests = [m.string[m.end() :] for m in matches]
     if first["open"] and any(r.startswith(("<", "*", "-!-")) for r in rests):
         return 0.1  # IRC-style "[date time] <nick> text"
     score = 0.9 if len(matches) >= 2 or len(lines) == 1 else 0.75
     if len(first["a"]) == 4:
-        # Year-first dates are also what generic log writers use; WhatsApp only in a few locales.
-        score = 0.6 if all(": " in r for r in rests) else 0.3
+        score = _year_first_score(first["mid"], rests)
     if "whatsapp" in basename or basename == "_chat.txt":
         score = min(score + 0.05, 0.95)
     return score
+
+
+# WhatsApp's end-to-end encryption notice, which opens every chat, in the languages of the
+# locales that write the year first (Swedish, Hungarian, Lithuanian, Chinese, Japanese, Korean,
+# Canadian French, South African English) and a few more.
+_E2E = re.compile(
+    r"end-to-end|Ende-zu-Ende|ponta a ponta|extremo a extremo|bout en bout|ände till ände"
+    r"|totalsträckskrypter|végponttól|visapusiškai|エンドツーエンド|端到端|종단간",
+    re.I,
+)
+# "Name: " words that are log levels, not people: generic logs also put the year first.
+_LOG_WORDS = frozenset({"debug", "info", "warning", "warn", "error", "critical", "fatal", "trace"})
+
+
+def _year_first_score(mid: str, rests: list[str]) -> float:
+    """How sure a file of year-first headers is WhatsApp.
+
+    Log writers of every kind put the year first too, so one more WhatsApp trait is asked
+    for: its encryption notice, or the comma it puts between date and time with most lines
+    spoken by a "Name: ". Without either, only a file whose every line is spoken scores
+    enough to be picked (the notice line has no speaker, so most real chats have a trait).
+    """
+    spoken = sum(1 for r in rests if _spoken(r)) / len(rests)
+    if any(_E2E.search(r) for r in rests[:3]) or (mid.startswith(",") and spoken >= 0.5):
+        return 0.85
+    return 0.6 if spoken == 1.0 else 0.3
+
+
+def _spoken(rest: str) -> bool:
+    name, colon, _ = rest.partition(": ")
+    name = name.strip()
+    return bool(colon) and 0 < len(name) <= 60 and name.lower() not in _LOG_WORDS
 
 
 def _lrm_outside_stamps(head: str, layout: Layout) -> bool:
@@ -205,7 +235,7 @@ TurnMaker = Callable[[str, str, str, "str | None", Mapping[str, object]], Turn]
 _TURN_FIELDS = (
     "speaker", "text", "place", "role", "timestamp", "key", "reply_to", "thread",
     "alternatives", "meta",
-)
+)  # fmt: skip
 
 
 def _turn_maker() -> TurnMaker:

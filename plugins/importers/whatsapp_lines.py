@@ -57,9 +57,12 @@ _PREFIX = "午前|午後|上午|下午|오전|오후"
 _MARKER = _SP + r"?[^\d\s\[\]:\-][^\d\n\[\]:\-]{0,11}?"
 
 # Any header line, for detecting the layout and sniffing; named groups describe its shape.
+# The last date field is a year (2 or 4 digits) unless the year comes first: then it is a day,
+# which Chinese and Japanese phones write without a leading zero ("2019/1/5"). Use
+# ``match_header``, which holds the fields to that.
 HEADER = re.compile(
     r"(?P<open>\[)?"
-    rf"(?P<date>(?P<a>\d{{1,4}})(?P<sep>[./-]){_SP}?(?P<b>\d{{1,2}})(?P=sep){_SP}?(?P<c>\d{{2,4}}))"
+    rf"(?P<date>(?P<a>\d{{1,4}})(?P<sep>[./-]){_SP}?(?P<b>\d{{1,2}})(?P=sep){_SP}?(?P<c>\d{{1,4}}))"
     rf"(?P<dot>\.)?(?P<mid>,{_SP}?|{_SP})"
     rf"(?P<time>(?:(?P<prefix>{_PREFIX}){_SP}?)?\d{{1,2}}(?P<tsep>[:.])\d{{2}}(?:[:.]\d{{2}})?"
     rf"(?P<marker>{_MARKER})?)"
@@ -67,7 +70,7 @@ HEADER = re.compile(
 )
 # The same for reading when no specialised pattern fits: groups (date, time).
 _LOOSE = (
-    rf"\[?(\d{{1,4}}[./-]{_SP}?\d{{1,2}}[./-]{_SP}?\d{{2,4}})\.?(?:,{_SP}?|{_SP})"
+    rf"\[?(\d{{1,4}}[./-]{_SP}?\d{{1,2}}[./-]{_SP}?\d{{1,4}})\.?(?:,{_SP}?|{_SP})"
     rf"((?:(?:{_PREFIX}){_SP}?)?\d{{1,2}}[:.]\d{{2}}(?:[:.]\d{{2}})?(?:{_MARKER})?)"
     r"(?:\] | - | – |: )"
 )
@@ -77,15 +80,26 @@ _LOOSE = (
 _AM = frozenset((
     "am", "a", "vorm", "fm", "sa", "öö", "πμ", "ص", "午前", "上午", "오전",
     "damanhã", "damadrugada",
-))
+))  # fmt: skip
 _PM = frozenset((
     "pm", "p", "nachm", "nm", "em", "ch", "ös", "μμ", "م", "午後", "下午", "오후",
     "datarde", "danoite",
-))
-_TIME = re.compile(
-    rf"(?:({_PREFIX})\s?)?(\d{{1,2}})[:.](\d{{2}})(?:[:.](\d{{2}}))?(.*)", re.S
-)
+))  # fmt: skip
+_TIME = re.compile(rf"(?:({_PREFIX})\s?)?(\d{{1,2}})[:.](\d{{2}})(?:[:.](\d{{2}}))?(.*)", re.S)
 _NOT_MARKER_CHARS = re.compile(r"[\s.]+")
+
+
+def match_header(line: str) -> re.Match[str] | None:
+    """``HEADER.match(line)`` when its date has a plausible shape: a year first (4 digits) or
+    last (2 or 4 digits), never a one-digit or three-digit year."""
+    m = HEADER.match(line)
+    if m is None:
+        return None
+    if len(m["a"]) == 4:
+        return m if len(m["c"]) <= 2 else None
+    return m if len(m["a"]) <= 2 and len(m["c"]) in (2, 4) else None
+
+
 _DIGITS = re.compile(r"\d+")
 
 
@@ -122,7 +136,7 @@ class Layout:
 
 def detect_layout(lines: Iterable[str]) -> Layout | None:
     """The layout of the header lines among ``lines`` (a file's head without marks)."""
-    matches = [m for m in map(HEADER.match, lines) if m is not None]
+    matches = [m for m in map(match_header, lines) if m is not None]
     if not matches:
         return None
     first = matches[0]
@@ -148,7 +162,10 @@ def _specialised(m: re.Match[str]) -> str:
     """A header regex with this file's literal punctuation: fewer alternatives per line."""
     sep = re.escape(m["sep"])
     space = _SP + "?" if " " in m["date"] else ""
-    date = rf"(\d{{1,4}}{sep}{space}\d{{1,2}}{sep}{space}\d{{2,4}})"
+    if len(m["a"]) == 4:  # year first: month and day may lose their leading zeros
+        date = rf"(\d{{4}}{sep}{space}\d{{1,2}}{sep}{space}\d{{1,2}})"
+    else:
+        date = rf"(\d{{1,2}}{sep}{space}\d{{1,2}}{sep}{space}\d{{2,4}})"
     dot = r"\." if m["dot"] else ""
     tsep = re.escape(m["tsep"])
     prefix = rf"(?:(?:{_PREFIX}){_SP}?)?" if m["prefix"] else ""
@@ -257,7 +274,7 @@ for _text in (
     "sticker omitido", "immagine omessa", "video omesso", "audio omesso", "sticker omesso",
     "Bild weggelassen", "Video weggelassen", "Audio weggelassen", "Sticker weggelassen",
     "image absente", "vidéo absente", "audio omis",
-):
+):  # fmt: skip
     _EXACT[_text] = MEDIA
 for _text in (
     "This message was deleted", "You deleted this message", "This message was deleted.",
@@ -267,7 +284,7 @@ for _text in (
     "Hai eliminato questo messaggio", "Diese Nachricht wurde gelöscht",
     "Du hast diese Nachricht gelöscht", "Ce message a été supprimé",
     "Vous avez supprimé ce message",
-):
+):  # fmt: skip
     _EXACT[_text] = DELETED
 
 # Endings worth a closer look: attachments ("<attached: …>", "… (file attached)"), iOS
@@ -325,7 +342,7 @@ def clean_speaker(raw: str) -> str | None:
         name = name[1:].lstrip()
     if not name or len(name) > MAX_NAME:
         return None
-    if any(q in name for q in "\"“”«»") and _SYSTEM_VERBS.search(name):
+    if any(q in name for q in '"“”«»') and _SYSTEM_VERBS.search(name):
         return None
     return name
 
