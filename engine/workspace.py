@@ -9,6 +9,7 @@ from pathlib import Path
 
 from afina.engine.config import DEFAULT_TOML, Config, WorkspaceSettings, load_config
 from afina.engine.errors import WorkspaceError
+from afina.engine.paths import write_atomic
 from afina.engine.store import Store
 
 CONFIG_NAME = "afina.toml"
@@ -34,9 +35,13 @@ class Workspace:
 
     def scrub_allow(self, extra: Iterable[str] = ()) -> tuple[str, ...]:
         """The values the personal-data scrubber leaves alone: afina.toml's ``[curate]
-        pii_allow``, then ``extra``, each once. Every path that scrubs (extraction, export,
-        a run's data) asks here, so none can forget the workspace's own values."""
-        return tuple(dict.fromkeys((*self.config.curate.pii_allow, *extra)))
+        pii_allow``, the business's ``[workspace] name``, then ``extra``, each once. Every path
+        that scrubs (extraction, edits, export, a run's data) asks here, so none can forget the
+        workspace's own values."""
+        name = self.config.workspace.name.strip()
+        return tuple(
+            dict.fromkeys((*self.config.curate.pii_allow, *([name] if name else []), *extra))
+        )
 
 
 def init_workspace(root: Path, name: str = "") -> tuple[Workspace, bool]:
@@ -57,7 +62,7 @@ def init_workspace(root: Path, name: str = "") -> tuple[Workspace, bool]:
         for sub in (STATE_DIR, *SUBDIRS):
             (root / sub).mkdir(parents=True, exist_ok=True)
         if created:
-            config_path.write_text(default_toml(name), encoding="utf-8")
+            write_atomic(config_path, default_toml(name))
     except OSError as e:
         raise WorkspaceError(f"cannot make a workspace at {root}: {e.strerror}") from e
     ws = Workspace(root, load_config(config_path))

@@ -134,3 +134,40 @@ def test_scrubbing_never_fails_and_scrubbing_twice_changes_nothing(text: str) ->
     pseudo = Pseudonymizer()
     once, _ = pseudo.scrub(text)
     assert pseudo.scrub(once)[0] == once
+
+
+def test_a_full_name_in_many_conversations_is_kept_one_in_a_single_one_is_not(
+    tmp_path, monkeypatch
+) -> None:
+    """A product or a place named like a person ("Aurora Care", in every chat) stays; a
+    customer an agent looked up ("Carla Mendes", in one chat) is replaced."""
+    from afina.engine.curation.extract import ExtractOptions
+    from afina.engine.curation.extract_run import extract_to_store
+    from afina.engine.store import Store
+    from afina.engine.types import Conversation, PairFilter, Turn
+
+    monkeypatch.setenv("AFINA_CACHE_DIR", str(tmp_path / "cache"))
+    store = Store(tmp_path / "afina.db")
+    with store.transaction():
+        writer = store.begin_source("/chats", "sha", "whatsapp", 1)
+        for i in range(6):
+            lookup = " Achei o cadastro de Carla Mendes." if i == 0 else ""
+            turns = [
+                Turn(f"+55 48 99999-00{i:02d}", f"quanto custa o plano? ({i})", str(2 * i)),
+                Turn("Clínica", f"O plano Aurora Care custa R$ 89.{lookup}", str(2 * i + 1)),
+            ]
+            writer.add_conversation(Conversation(f"c{i}", None, "$", turns))
+        writer.finish()
+    report = extract_to_store(store, ExtractOptions(assistant_speakers=("Clínica",)))
+    answers = [p.response for p in store.pairs(PairFilter())]
+    assert report.kept_names == ("Aurora Care",)
+    assert all("Aurora Care" in a for a in answers)
+    assert "<NAME_1>" in answers[0] and "Carla" not in " ".join(answers)
+
+
+def test_the_business_name_given_at_init_is_never_scrubbed(tmp_path) -> None:
+    from afina.engine.workspace import init_workspace
+
+    ws, _ = init_workspace(tmp_path / "ws", name="Helena Vasconcelos Veterinária")
+    assert "Helena Vasconcelos Veterinária" in ws.scrub_allow()
+    assert kinds("A Helena Vasconcelos Veterinária abre às 8h", allow=ws.scrub_allow()) == []

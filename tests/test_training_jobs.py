@@ -216,3 +216,36 @@ def test_a_classifier_run_copies_its_labelled_file_and_reports_f1(curated_ws, ti
         assert 0.0 <= metrics[key] <= 1.0, (key, metrics)
     assert main([*w, "train", "--method", "seq-classification"]) == 2
     assert "needs a labelled file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_preflight_reads_a_child_that_writes_megabytes_to_stderr(tmp_path, monkeypatch, fails):
+    """transformers can warn a lot: more than a pipe holds (64 KiB) must not stall the dry
+    run, and the message of a failed one is still the child's last line."""
+    import sys
+
+    from afina.engine.errors import AfinaError
+    from afina.engine.training import preflight
+
+    child = tmp_path / "python"  # stands in for the interpreter measure_apart starts
+    child.write_text(
+        f"#!{sys.executable}\n"
+        "import sys\n"
+        "for i in range(20_000):\n"
+        "    sys.stderr.write(f'warning {i}: ' + 'x' * 90 + '\\n')\n"
+        + (
+            "sys.stderr.write('RuntimeError: boom\\n')\nsys.exit(1)\n"
+            if fails
+            else "print('{\"steps\": 3}')\n"
+        )
+    )
+    child.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(child))
+    deadline = time.time() + 60  # before the fix the child blocked for ever on a full pipe
+    cancelled = lambda: time.time() > deadline  # noqa: E731
+    if fails:
+        with pytest.raises(AfinaError, match=r"^preflight failed: RuntimeError: boom$"):
+            preflight.measure_apart(tmp_path, cancelled)
+    else:
+        assert preflight.measure_apart(tmp_path, cancelled) == {"steps": 3}
+    assert time.time() < deadline

@@ -13,7 +13,6 @@ never leaves half a report that a screen would show as finished.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from afina.engine.errors import NotFound, ParseError
+from afina.engine.paths import write_atomic
 from afina.engine.workspace import Workspace
 
 REPORT_JSON = "report.json"
@@ -76,9 +76,9 @@ def new_folder(ws: Workspace, run_dir: Path | None) -> Path:
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    # Synced as well as renamed: after a power cut report.json, which says the folder is
+    # complete, must not stand beside answers that never reached the disk.
+    write_atomic(path, text)
 
 
 def save(folder: Path, report: Mapping[str, Any], answers: Iterable[Mapping[str, Any]]) -> None:

@@ -11,8 +11,9 @@ import sys
 import time
 from pathlib import Path
 
+from afina.engine.errors import AfinaError
 from afina.engine.launch.base import EVENTS_FILE, Launcher
-from afina.engine.launch.pidfile import read_pid, write_pid
+from afina.engine.launch.pidfile import PidRecord, inspect, read_pid, write_pid
 
 RUNNER_MODULE = "afina.engine.training.runner"
 LOG_FILE = "runner.log"
@@ -31,17 +32,43 @@ def complete_lines(path: Path, offset: int) -> tuple[bytes, int]:
     return data[:end], offset + end
 
 
-def _is_runner(pid: int, run_name: str) -> bool:
-    """Whether ``pid`` is a live process running this run (a pid can be reused by another)."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+def _is_runner(record: PidRecord, run_name: str) -> bool:
+    """Whether the recorded process still lives and runs this run. A pid is reused once its
+    process ends, so the start time must match too where the file has one; and the command
+    line must name the run as a whole argument (the runner's is ``... runner <run_dir>``)."""
+    pid = record.pid
+    if pid <= 1 or pid == os.getpid():
+        return False  # init, or the process asking: a stale file, never a runner to stop
+    found = inspect(pid)
+    if found is None or found.zombie or found.kernel:
+        return False  # gone, finished (waiting for its parent to collect it), or the kernel's
+    if record.start is not None and found.start != record.start:
         return False
-    if stat.rsplit(")", 1)[-1].split()[0] == "Z":
-        return False  # a zombie has finished; its parent has not collected it yet
-    # An empty command line: the process is between fork and exec, a moment after start.
-    return not cmdline or run_name.encode() in cmdline
+    if not found.argv:
+        # Empty: a kernel thread, or the runner a moment after start, inside exec (Popen has
+        # returned but the new command line is not set yet). Only a matching start time tells
+        # the second from the first; a pid file of the old kind cannot.
+        return record.start is not None
+    return any(os.path.basename(arg.rstrip("/")) == run_name for arg in found.argv)
+
+
+def _live_record(run_dir: Path) -> PidRecord | None:
+    record = read_pid(run_dir)
+    return record if record is not None and _is_runner(record, run_dir.name) else None
+
+
+def _signal(record: PidRecord, sig: int) -> None:
+    """Signal the runner's process group (under `accelerate launch` the runner has sibling
+    processes in it), or the runner alone where the group is not one a launcher made: a
+    group of 0 or 1, the caller's own (killpg would hit the caller), or any group when the pid
+    file is of the old kind, which cannot prove the process is the one started."""
+    pid = record.pid
+    pgid = os.getpgid(pid)
+    group = pgid > 1 and pgid != os.getpgrp() and (record.start is not None or pgid == pid)
+    if group:
+        os.killpg(pgid, sig)
+    else:
+        os.kill(pid, sig)
 
 
 class LocalLauncher(Launcher):
@@ -73,25 +100,31 @@ class LocalLauncher(Launcher):
         return proc.pid
 
     def alive(self, run_dir: Path) -> int | None:
-        pid = read_pid(run_dir)
-        return pid if pid is not None and _is_runner(pid, run_dir.name) else None
+        record = _live_record(run_dir)
+        return record.pid if record is not None else None
 
     def stop(self, run_dir: Path, wait: float = 60.0, force: bool = False) -> None:
-        pid = self.alive(run_dir)
-        if pid is None:
+        record = _live_record(run_dir)
+        if record is None:
             return
         try:
-            pgid = os.getpgid(pid)
-            # The whole group: under `accelerate launch` the runner has sibling processes.
-            os.killpg(pgid, signal.SIGKILL if force else signal.SIGTERM)
+            _signal(record, signal.SIGKILL if force else signal.SIGTERM)
         except ProcessLookupError:
             return  # it ended between the check and the signal
+        except PermissionError:
+            raise AfinaError(
+                f"cannot stop the runner of run {run_dir.name} (pid {record.pid}): "
+                "it belongs to another user",
+                "stop it as that user",
+            ) from None
         deadline = time.time() + wait
         while self.alive(run_dir) and time.time() < deadline:
             time.sleep(0.2)
-        if self.alive(run_dir):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGKILL)
+        # Checked again before the kill: the pid may have passed to another process by now.
+        record = _live_record(run_dir)
+        if record is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                _signal(record, signal.SIGKILL)
             time.sleep(0.2)
 
     def follow(self, run_dir: Path, offset: int) -> tuple[bytes, int]:

@@ -12,6 +12,7 @@ from afina.engine.errors import UsageError
 from afina.engine.launch.accelerate_launch import AccelerateLauncher
 from afina.engine.launch.base import Launcher
 from afina.engine.launch.local import LocalLauncher
+from afina.engine.paths import write_atomic
 
 LAUNCHERS: dict[str, type[Launcher]] = {
     LocalLauncher.name: LocalLauncher,
@@ -38,9 +39,7 @@ def get_launcher(name: str) -> Launcher:
 def record_launcher(run_dir: Path, launcher: Launcher) -> None:
     """Say in the run folder which launcher started the run, so that its status, stop and
     resume ask the same one."""
-    tmp = run_dir / f".{LAUNCH_FILE}.tmp"
-    tmp.write_text(json.dumps({"launcher": launcher.name}) + "\n", encoding="utf-8")
-    tmp.replace(run_dir / LAUNCH_FILE)
+    write_atomic(run_dir / LAUNCH_FILE, json.dumps({"launcher": launcher.name}) + "\n")
 
 
 def recorded_launcher(run_dir: Path) -> str | None:

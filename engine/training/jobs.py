@@ -27,6 +27,7 @@ from afina.engine.launch.registry import (
     record_launcher,
     recorded_launcher,
 )
+from afina.engine.paths import write_atomic
 from afina.engine.training import checkpoints
 from afina.engine.training.events import parse_lines, read_events
 from afina.engine.training.spec import SPEC_FILE, RunSpec, read_spec
@@ -90,7 +91,9 @@ def create_run(
         examples=examples,
         system_prompt=system,
     )
-    (run_dir / SPEC_FILE).write_text(spec.to_toml(), encoding="utf-8")
+    # Atomic: a run folder is listed once its spec.toml exists, so a crash here must leave
+    # none or a whole one.
+    write_atomic(run_dir / SPEC_FILE, spec.to_toml())
     return run_dir, spec
 
 

@@ -130,31 +130,59 @@ def measure_answers(spec: RunSpec, run_dir: Path, steps: int = 3) -> dict[str, A
     }
 
 
+# How much of the child's stderr is kept for the message when it fails: the end says why.
+STDERR_TAIL = 64 * 1024
+
+
+def run_polled(
+    cmd: list[str], cancelled: Any = lambda: False, poll: float = 0.2
+) -> tuple[int, str, str]:
+    """Run ``cmd`` to its end, asking ``cancelled()`` every ``poll`` seconds (true: kill it and
+    raise), and return its exit code, its stdout and the last ``STDERR_TAIL`` bytes of its
+    stderr. Both go to temporary files, not pipes: a pipe nobody reads while polling fills at
+    64 KiB, and a child that warns that much (transformers does) would wait on it for ever."""
+    import subprocess
+
+    from afina.engine.errors import AfinaError
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        try:
+            while proc.poll() is None:
+                if cancelled():
+                    raise AfinaError("preflight cancelled")
+                time.sleep(poll)
+        finally:
+            if proc.poll() is None:  # cancelled, or the caller was interrupted
+                proc.kill()
+                proc.wait()
+        out.seek(0)
+        stdout = out.read().decode("utf-8", "replace")
+        size = err.seek(0, 2)
+        err.seek(max(0, size - STDERR_TAIL))
+        stderr = err.read().decode("utf-8", "replace")
+    return proc.returncode, stdout, stderr
+
+
 def measure_apart(run_dir: Path, cancelled: Any = lambda: False, steps: int = 3) -> dict[str, Any]:
     """``measure`` in a child process: the caller (the TUI) never loads torch, and can give up
     at any moment by killing the child. ``cancelled`` is polled while it runs."""
     import json
-    import subprocess
     import sys
 
     from afina.engine.errors import AfinaError
 
     cmd = [sys.executable, "-m", "afina.engine.training.preflight", str(run_dir), str(steps)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    while proc.poll() is None:
-        if cancelled():
-            proc.kill()
-            proc.wait()
-            raise AfinaError("preflight cancelled")
-        time.sleep(0.2)
-    out, err = proc.communicate()
+    code, out, err = run_polled(cmd, cancelled)
     try:
         result = json.loads(out.strip().splitlines()[-1]) if out.strip() else {}
     except ValueError:
         result = {}
-    if proc.returncode == 0 and "error" not in result:
-        return dict(result)
-    last = err.strip().splitlines()[-1] if err.strip() else f"exit code {proc.returncode}"
+    if not isinstance(result, dict):
+        result = {}
+    if code == 0 and "error" not in result:
+        return result
+    last = err.strip().splitlines()[-1] if err.strip() else f"exit code {code}"
     raise AfinaError(f"preflight failed: {result.get('error') or last}", result.get("hint"))
 
 

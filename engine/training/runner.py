@@ -23,6 +23,7 @@ from typing import Any
 
 from afina.engine.errors import AfinaError
 from afina.engine.launch.pidfile import write_pid
+from afina.engine.paths import write_atomic
 from afina.engine.training.events import EventLog, Heartbeat
 from afina.engine.training.spec import read_spec
 
@@ -55,9 +56,7 @@ def explain(exc: BaseException) -> tuple[str, str | None]:
 
 
 def _write_metrics(run_dir: Path, metrics: dict[str, Any]) -> None:
-    tmp = run_dir / (METRICS_FILE + ".tmp")
-    tmp.write_text(json.dumps(metrics, indent=2, default=str))
-    os.replace(tmp, run_dir / METRICS_FILE)
+    write_atomic(run_dir / METRICS_FILE, json.dumps(metrics, indent=2, default=str))
 
 
 def main(argv: list[str]) -> int:

@@ -5,8 +5,11 @@ Kept free of textual and of heavy libraries at import time: `afina sources` must
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import traceback
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -75,6 +78,29 @@ def _register() -> None:
 _register()
 
 
+# Crash logs kept in the cache's logs folder; older ones are deleted as new ones come.
+KEEP_CRASHES = 20
+
+
+def save_crash(text: str) -> Path:
+    """Write a crash's traceback to a file of its own, ``crash-<UTC time>-<pid>.log``, and
+    return it: one file per crash, so a second crash never overwrites the first one's (the
+    one a bug report needs), and only the newest ``KEEP_CRASHES`` are kept."""
+    from afina.engine.paths import cache_dir
+
+    folder = cache_dir() / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
+    log = folder / f"crash-{stamp}-{os.getpid()}.log"
+    with log.open("x", encoding="utf-8") as f:  # "x": never over another crash's file
+        f.write(text)
+    # The names sort by time (a fixed-width UTC stamp first), so the oldest come first.
+    for old in sorted(folder.glob("crash-*.log"))[:-KEEP_CRASHES]:
+        with contextlib.suppress(OSError):
+            old.unlink()
+    return log
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         # Without standalone mode click returns ctx.exit()'s code instead of exiting.
@@ -92,13 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         fail("interrupted")
         return 130
     except Exception as e:  # a bug: one line for the person, the traceback in a file
-        from afina.engine.paths import cache_dir
-
-        log = cache_dir() / "logs" / "crash.log"
         try:
-            log.parent.mkdir(parents=True, exist_ok=True)
-            log.write_text(traceback.format_exc(), encoding="utf-8")
-            where = f"traceback in {log}"
+            where = f"traceback in {save_crash(traceback.format_exc())}"
         except OSError:
             where = "could not write the traceback"
         fail(f"internal error: {type(e).__name__}: {e}", f"this is a bug in afina; {where}")

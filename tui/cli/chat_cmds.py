@@ -22,7 +22,7 @@ from afina.engine.errors import UsageError
 from afina.engine.training import jobs
 from afina.engine.workspace import Workspace
 from afina.tui.cli.context import get_workspace
-from afina.tui.cli.output import emit_json, err, out
+from afina.tui.cli.output import echo, emit_json, err, json_text, out
 
 if TYPE_CHECKING:
     from afina.engine.chat.assistants import Answer, Assistants
@@ -74,10 +74,9 @@ def _stdin_lines() -> Iterator[str]:
 
 
 def _json_line(value: object) -> None:
-    import json
 
     # One object a line, flushed: a script reading the pipe gets each answer as it is ready.
-    click.echo(json.dumps(value, ensure_ascii=False, default=str))
+    click.echo(json_text(value, indent=None))
 
 
 _assistant_options = [
@@ -201,7 +200,8 @@ def chat_cmd(
             out.print(Text(f"no command {question}; commands: /sources, {QUIT}", style="yellow"))
             continue
         out.print(Text(f"{who}> ", style="bold cyan"), end="")
-        last = team.answer(who, question, max_tokens, on_text=lambda p: click.echo(p, nl=False))
+        # model output is untrusted text too: a model can be made to write ESC sequences
+        last = team.answer(who, question, max_tokens, on_text=lambda p: echo(p, nl=False))
         click.echo()
         out.print(Text(_facts(last), style="dim"))
 

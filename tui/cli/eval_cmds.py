@@ -18,7 +18,7 @@ from afina.engine.errors import NotFound
 from afina.engine.eval import saved
 from afina.engine.eval.run import EVALUATORS, EvalOptions
 from afina.tui.cli.context import get_workspace
-from afina.tui.cli.output import byte_progress, emit_json, err, out
+from afina.tui.cli.output import byte_progress, echo, emit_json, err, out
 
 SHOWN = ("rouge_l", "token_f1", "facts", "bleu", "perplexity", "latency_s")
 
@@ -185,7 +185,7 @@ def report_cmd(ctx: click.Context, eval_id: str | None, run_id: str | None, as_j
     if as_json:
         emit_json(json.loads((e.folder / saved.REPORT_JSON).read_text(encoding="utf-8")))
         return
-    click.echo((e.folder / saved.REPORT_MD).read_text(encoding="utf-8"), nl=False)
+    echo((e.folder / saved.REPORT_MD).read_text(encoding="utf-8"), nl=False)
 
 
 COMMANDS = (eval_cmd, evals_cmd, report_cmd)

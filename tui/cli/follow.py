@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from afina.engine.training.events import FINAL, last_start_offset
@@ -84,7 +85,9 @@ def follow_run(
                 elif t == "eval":
                     val = e["loss"]
                 elif t == "advice" and not quiet_advice:
-                    bar.console.print(f"[dim]step {e['step']}:[/] {e['message']}", markup=True)
+                    bar.console.print(
+                        f"[dim]step {e['step']}:[/] {escape(e['message'])}", markup=True
+                    )
                 elif t == "checkpoint":
                     bar.console.print(f"[dim]checkpoint at step {e['step']}[/]", markup=True)
     except KeyboardInterrupt:

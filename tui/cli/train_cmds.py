@@ -9,10 +9,11 @@ from typing import Any
 import click
 
 from afina.engine.actions import train
+from afina.engine.text import printable
 from afina.engine.training import jobs
 from afina.tui.cli.context import get_workspace
 from afina.tui.cli.follow import follow_run
-from afina.tui.cli.output import emit_json, err, out
+from afina.tui.cli.output import echo, emit_json, err, out
 
 
 @click.command("models")
@@ -274,7 +275,8 @@ def curves_cmd(ctx: click.Context, run_id: str | None, as_json: bool) -> None:
     plt.plot([s for s, _ in train], [v for _, v in train], label="train")
     if val:
         plt.plot([s for s, _ in val], [v for _, v in val], label="validation", marker="o")
-    plt.title(f"run {run_dir.name}: loss")
+    # plotext draws its own colours with escapes, so only what goes in is made printable.
+    plt.title(printable(f"run {run_dir.name}: loss"))
     plt.xlabel("step")
     click.echo(plt.build())
 
@@ -294,7 +296,8 @@ def logs_cmd(ctx: click.Context, run_id: str | None, show_events: bool, tail: in
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except FileNotFoundError:
         lines = []
-    click.echo("\n".join(lines[-tail:] if tail else lines))
+    # The log holds whatever the runner printed, data included: shown, never obeyed.
+    echo("\n".join(lines[-tail:] if tail else lines))
 
 
 COMMANDS = (models_cmd, train_cmd, jobs_group)

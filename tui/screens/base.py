@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
+
+from afina.engine.text import printable
 
 log = logging.getLogger("afina.tui")
 
@@ -25,6 +28,24 @@ class AfinaScreen(Screen[None]):
                 timeout=10,
             )
             self.worker_failed(worker)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        # Notes name files, senders and errors that quote the data: drawn, never obeyed.
+        super().notify(
+            printable(message),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     def worker_failed(self, worker: Worker[object]) -> None:
         """Hook for a screen to undo 'busy' state after a worker failed."""

@@ -28,6 +28,7 @@ from afina.engine.workspace import Workspace
 from afina.tui.screens.base import AfinaScreen
 from afina.tui.widgets.example_view import ExampleDetail, ExampleTable, by_example
 from afina.tui.widgets.metric_bars import MetricBars
+from afina.tui.widgets.printable import shown
 from afina.tui.widgets.report_table import EvalList, Listed, ReportTable, metric_label, number
 
 EMPTY = (
@@ -277,9 +278,9 @@ class EvalScreen(AfinaScreen):
             return
         report = entry.report
         try:
-            self.query_one("#eval-head", Static).update(head_text(entry.saved, report))
+            self.query_one("#eval-head", Static).update(shown(head_text(entry.saved, report)))
             self.query_one(ReportTable).show(report)
-            self.query_one("#findings", Static).update(findings_renderable(report))
+            self.query_one("#findings", Static).update(shown(findings_renderable(report)))
             self.query_one(MetricBars).show(report)
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             # Valid JSON that is not a report (edited by hand, another version): say so
@@ -289,7 +290,9 @@ class EvalScreen(AfinaScreen):
         self._load_answers(key, entry.saved)
 
     def _unreadable(self, saved: SavedEval, why: str) -> None:
-        self.query_one("#eval-head", Static).update(Text(f"{saved.stamp}: {why}", style="red"))
+        self.query_one("#eval-head", Static).update(
+            shown(Text(f"{saved.stamp}: {why}", style="red"))
+        )
         self.query_one(ReportTable).clear(columns=True)
         self.query_one(MetricBars).clear()
         self.query_one("#findings", Static).update("")

@@ -21,6 +21,7 @@ from afina.engine.workspace import Workspace
 from afina.tui.display import counted, shown_path, tilde
 from afina.tui.messages import ConversationsPage, TurnsLoaded, WorkspaceLoaded
 from afina.tui.screens.base import AfinaScreen
+from afina.tui.widgets.printable import PrintableTable, shown
 from afina.tui.widgets.turn_view import TurnView
 
 PAGE = 200
@@ -52,11 +53,12 @@ class HomeScreen(AfinaScreen):
         yield Header()
         yield Static(id="overview")
         yield Label("Sources", classes="pane-title")
-        yield DataTable(id="sources", cursor_type="row", zebra_stripes=True)
+        # File paths and conversation titles come from the files: PrintableTable shows them.
+        yield PrintableTable(id="sources", cursor_type="row", zebra_stripes=True)
         with Horizontal(id="browse"):
             with Vertical(id="conversation-pane"):
                 yield Label("Conversations", id="conversations-title", classes="pane-title")
-                yield DataTable(id="conversations", cursor_type="row", zebra_stripes=True)
+                yield PrintableTable(id="conversations", cursor_type="row", zebra_stripes=True)
             yield TurnView(self.ws.root, id="turns")
         yield Footer()
 
@@ -159,7 +161,7 @@ class HomeScreen(AfinaScreen):
         )
         if not counts["sources"]:
             text.append("\nNo sources yet: press i to import chat exports.", style="italic")
-        self.query_one("#overview", Static).update(text)
+        self.query_one("#overview", Static).update(shown(text))
 
     def on_conversations_page(self, message: ConversationsPage) -> None:
         if message.source_id != self._source_id or message.offset != len(self._conversations):

@@ -31,6 +31,7 @@ from textual.worker import get_current_worker
 
 from afina.engine.actions import ingest
 from afina.engine.ingest.discover import Candidate
+from afina.engine.text import printable
 from afina.engine.workspace import Workspace
 from afina.tui.display import shown_path, size_text, tilde
 from afina.tui.messages import (
@@ -261,7 +262,7 @@ class ImportScreen(AfinaScreen):
     def on_import_progress(self, message: ImportProgress) -> None:
         self.query_one("#progress", ProgressBar).update(progress=message.done)
         self.query_one("#progress-label", Label).update(
-            f"{shown_path(message.current, self.ws.root)}  "
+            f"{printable(shown_path(message.current, self.ws.root))}  "
             f"{size_text(message.done)} of {size_text(message.total)}"
         )
 

@@ -15,7 +15,9 @@ from textual.widgets import Label, Static
 
 from afina.engine.chat.assistants import Answer
 from afina.engine.chat.compare import LABELS
+from afina.engine.text import printable
 from afina.tui.display import counted
+from afina.tui.widgets.printable import shown
 from afina.tui.widgets.round_views import Entry
 
 EMPTY_ANSWER = "(no text: the answer was empty)"
@@ -58,7 +60,7 @@ class AnswerPane(Vertical):
         self.set_status(status)
 
     def set_title(self, title: str) -> None:
-        self.query_one(".answer-title", Label).update(title)
+        self.query_one(".answer-title", Label).update(shown(title))
 
     def set_status(self, status: str, style: str = "dim") -> None:
         self.query_one(".answer-status", Label).update(Text(status, style=style))
@@ -72,8 +74,9 @@ class AnswerPane(Vertical):
         scroll = self.query_one(".answer-scroll", VerticalScroll)
         at_end = scroll.scroll_y >= scroll.max_scroll_y
         self.text = text
-        shown = Text(text) if text else Text(placeholder, style="dim italic")
-        self.query_one(".answer-text", Static).update(shown)
+        # A model trained on chat logs can write what they held, escapes included.
+        body = Text(printable(text)) if text else Text(placeholder, style="dim italic")
+        self.query_one(".answer-text", Static).update(body)
         if at_end:
             scroll.scroll_end(animate=False)
 

@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from afina.engine.ingest.discover import Candidate
 from afina.tui.display import shown_path, size_text
+from afina.tui.widgets.printable import PrintableTable
 
 STATUS_WIDTH = 36
 
 
-class CandidateTable(DataTable[Text | str]):
+class CandidateTable(PrintableTable[Text | str]):
     """Rows are keyed by the candidate's index in the scan, so a row finds its candidate."""
 
     def __init__(self, root: Path, *, id: str | None = None) -> None:

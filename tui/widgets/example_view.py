@@ -9,8 +9,10 @@ from typing import Any
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
+from afina.engine.text import printable
+from afina.tui.widgets.printable import PrintableTable, shown
 from afina.tui.widgets.report_table import BEST_STYLE, best_of, metric_specs, number
 
 QUESTION_WIDTH = 60
@@ -42,7 +44,7 @@ def _short(text: str, width: int) -> str:
     return one if len(one) <= width else one[: width - 1] + "…"
 
 
-class ExampleTable(DataTable[Text | str]):
+class ExampleTable(PrintableTable[Text | str]):
     """One row per example: id, tags, question, and the headline score of each assistant."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -111,8 +113,9 @@ def example_renderable(
     table = Table(expand=True, show_lines=True, padding=(0, 1))
     names = list(rows)
     for a in names:
-        table.add_column(a, ratio=1, overflow="fold")
-    table.add_row(*[Text(str(rows[a].get("answer", ""))) for a in names])
+        table.add_column(printable(a), ratio=1, overflow="fold")
+    # A rich Table, not a PrintableTable: its cells are made printable here.
+    table.add_row(*[Text(printable(str(rows[a].get("answer", "")))) for a in names])
     metrics = [m for m in specs if any(m in (rows[a].get("scores") or {}) for a in names)]
     metrics += sorted(
         {k for a in names for k in rows[a].get("scores") or {}} - set(metrics) - set(specs)
@@ -140,8 +143,8 @@ def example_renderable(
         cells.append(text)
     table.add_row(*cells)
     if any(rows[a].get("sources") for a in names):
-        table.add_row(*[_sources(rows[a].get("sources") or []) for a in names])
-    return Group(head, Text(""), table)
+        table.add_row(*[shown(_sources(rows[a].get("sources") or [])) for a in names])
+    return Group(shown(head), Text(""), table)
 
 
 def _sources(sources: Sequence[Mapping[str, Any]]) -> Text:

@@ -22,6 +22,7 @@ from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
+from afina.tui.widgets.printable import shown
 from afina.tui.widgets.report_table import (
     BEST_STYLE,
     best_of,
@@ -103,7 +104,7 @@ def chart(report: Mapping[str, Any], width: int = WIDTH) -> Group:
 
 class MetricBars(Static):
     def show(self, report: Mapping[str, Any]) -> None:
-        self.update(chart(report))
+        self.update(shown(chart(report)))
 
     def clear(self, note: str = "") -> None:
         self.update(note)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from rich.text import Text
-from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey
 
 from afina.engine.types import PAIR_STATUSES, PairFilter, PairRow
 from afina.tui.filters import describe, matches
 from afina.tui.widgets.pair_view import STATUS_STYLE
+from afina.tui.widgets.printable import PrintableTable
 
 
 def cells(p: PairRow) -> tuple[str | Text, ...]:
@@ -51,7 +51,7 @@ def queue_title(where: PairFilter, loaded: int, more: bool, total: int) -> str:
     return f"Pairs · {status}{narrow}{search} · {loaded}{'+' if more else ''} of {total}"
 
 
-class PairTable(DataTable[Text | str]):
+class PairTable(PrintableTable[Text | str]):
     """The loaded pairs of the queue, in order; rows are keyed by the pair's id."""
 
     def __init__(self, *, id: str | None = None) -> None:

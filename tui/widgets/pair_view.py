@@ -16,7 +16,9 @@ from textual.widgets import Static, TextArea
 
 from afina.engine.curation.clean_rules import Rule
 from afina.engine.curation.hit_spans import HitSpan, hit_spans
+from afina.engine.text import printable
 from afina.engine.types import PairRow, RuleHit
+from afina.tui.widgets.printable import shown
 
 # What scrubbing leaves in place of personal data: <EMAIL_1>, <CPF_2>, <NAME_1>...
 PLACEHOLDER = r"<[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_\d+>"
@@ -137,7 +139,8 @@ class PairView(VerticalScroll, can_focus=True):
         rules: Mapping[str, Rule] | None = None,
         kinds: Mapping[str, str] | None = None,
     ) -> None:
-        self.query_one("#pair-body", Static).update(pair_renderable(pair, hits, rules, kinds))
+        body = pair_renderable(pair, hits, rules, kinds)
+        self.query_one("#pair-body", Static).update(shown(body))
 
     def clear(self, note: str) -> None:
         self.query_one("#pair-body", Static).update(Text(note, style="dim italic"))
@@ -161,7 +164,9 @@ class ResponseEditor(TextArea):
 
     def open(self, text: str) -> None:
         """Show the editor on ``text`` with the cursor at its end, and take the keys."""
-        self.load_text(text)
+        # A TextArea draws its text as it is, escapes included: the person edits (and saves)
+        # what they can see, controls made visible.
+        self.load_text(printable(text))
         self.move_cursor(self.document.end)
         self.add_class("editing")
         self.focus()

@@ -13,6 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from afina.tui.widgets.printable import shown
 from afina.tui.widgets.run_view import duration_text
 
 
@@ -75,12 +76,12 @@ class PreflightPanel(VerticalScroll):
         yield Static(id="preflight-text")
 
     def show(self, report: dict[str, Any]) -> None:
-        self.query_one(Static).update(preflight_text(report))
+        self.query_one(Static).update(shown(preflight_text(report)))
         self.scroll_home(animate=False)
         self.add_class("shown")
 
     def busy(self, note: str) -> None:
-        self.query_one(Static).update(Text(note, style="italic"))
+        self.query_one(Static).update(shown(Text(note, style="italic")))
         self.add_class("shown")
 
     def hide(self) -> None:

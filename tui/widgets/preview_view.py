@@ -9,6 +9,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from afina.engine.ingest.preview import Preview
+from afina.tui.widgets.printable import shown
 
 # Long messages are cut: the preview is for recognising the data, not reading it.
 MAX_CHARS = 240
@@ -44,8 +45,9 @@ class PreviewView(VerticalScroll, can_focus=True):
         yield Static(Text("Choose a path to see what it holds.", style="dim"), id="preview-body")
 
     def show(self, preview: Preview, title: str) -> None:
-        self.query_one("#preview-body", Static).update(preview_renderable(preview, title))
+        body = preview_renderable(preview, title)
+        self.query_one("#preview-body", Static).update(shown(body))
         self.scroll_home(animate=False)
 
     def note(self, text: str, style: str = "dim") -> None:
-        self.query_one("#preview-body", Static).update(Text(text, style=style))
+        self.query_one("#preview-body", Static).update(shown(Text(text, style=style)))

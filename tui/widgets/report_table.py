@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from afina.engine.eval.saved import SavedEval
+from afina.tui.widgets.printable import PrintableTable
 
 BEST_STYLE = "bold green"
 ARROWS = {"higher": "↑", "lower": "↓"}
@@ -79,7 +79,7 @@ class Listed:
         return list((self.report or {}).get("assistants") or {})
 
 
-class EvalList(DataTable[Text | str]):
+class EvalList(PrintableTable[Text | str]):
     """The workspace's evaluations, newest first, keyed by their folder."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -113,7 +113,7 @@ class EvalList(DataTable[Text | str]):
 # -- the report --------------------------------------------------------------------------------
 
 
-class ReportTable(DataTable[Text | str]):
+class ReportTable(PrintableTable[Text | str]):
     """Assistants × metrics: mean [interval] per cell, the best of each column in green."""
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from rich.text import Text
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from afina.engine.chat.compare import CastVote, CompareSession, Round
 from afina.engine.chat.prompts import RETRIEVES
 from afina.tui.display import counted
+from afina.tui.widgets.printable import PrintableTable, shown
 
 QUESTION_WIDTH = 36
 
@@ -107,10 +108,10 @@ def sources_text(entry: Entry | None, label: str) -> Text:
 
 class SourcesView(Static):
     def show(self, entry: Entry | None, label: str) -> None:
-        self.update(sources_text(entry, label))
+        self.update(shown(sources_text(entry, label)))
 
 
-class RoundsTable(DataTable[str]):
+class RoundsTable(PrintableTable[str]):
     """The rounds of this screen, oldest first, keyed by their number."""
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import ProgressBar, Static
 
 from afina.engine.training.trace import RunTrace
 from afina.tui.widgets.loss_chart import LossChart
+from afina.tui.widgets.printable import shown
 from afina.tui.widgets.runs_table import loss_text, state_text
 
 VERDICT_STYLE = {
@@ -90,19 +91,20 @@ class RunView(Vertical):
         yield LossChart(id="run-chart")
 
     def clear(self, note: str) -> None:
-        self.query_one("#run-head", Static).update(Text(note, style="italic"))
+        self.query_one("#run-head", Static).update(shown(Text(note, style="italic")))
         self.query_one("#run-progress", ProgressBar).update(total=None, progress=0)
         self.query_one("#run-stats", Static).update("")
         self.query_one("#run-advice", Static).update("")
         self.query_one(LossChart).show((), (), 0)
 
     def show(self, t: RunTrace) -> None:
-        self.query_one("#run-head", Static).update(head_text(t))
+        self.query_one("#run-head", Static).update(shown(head_text(t)))
         bar = self.query_one("#run-progress", ProgressBar)
         if t.total:
             bar.update(total=t.total, progress=min(t.step, t.total))
         else:
             bar.update(total=None if t.live else 1, progress=0)
         self.query_one("#run-stats", Static).update(stats_text(t))
-        self.query_one("#run-advice", Static).update(advice_text(t))
+        # The message of a failed run can quote the data it failed on.
+        self.query_one("#run-advice", Static).update(shown(advice_text(t)))
         self.query_one(LossChart).show(t.train, t.val, t.total)

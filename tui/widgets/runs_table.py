@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from afina.engine.training.jobs import RunStatus
 from afina.engine.training.trace import RunTrace
+from afina.tui.widgets.printable import PrintableTable
 
 STATE_STYLE = {
     "starting": "cyan",
@@ -46,7 +46,7 @@ def step_text(step: int, total: int) -> str:
     return f"{step}/{total}" if total else str(step)
 
 
-class RunsTable(DataTable[Text | str]):
+class RunsTable(PrintableTable[Text | str]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.run_ids: list[str] = []

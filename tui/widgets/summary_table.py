@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.text import Text
-from textual.widgets import DataTable
 
 from afina.engine.ingest.run import FileSummary, totals
 from afina.tui.display import counted, shown_path
+from afina.tui.widgets.printable import PrintableTable
 
 STATUS_STYLE = {
     "imported": "green",
@@ -42,7 +42,7 @@ def _why(s: FileSummary) -> str:
     return ""
 
 
-class SummaryTable(DataTable[Text | str]):
+class SummaryTable(PrintableTable[Text | str]):
     """One row per file: status, importer, what it added, and why when it was not imported."""
 
     def __init__(self, root: Path, *, id: str | None = None) -> None:

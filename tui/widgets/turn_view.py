@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from afina.engine.types import ConversationInfo, StoredTurn
 from afina.tui.display import shown_path
+from afina.tui.widgets.printable import shown
 
 
 def turn_text(turn: StoredTurn, root: Path) -> Text:
@@ -61,7 +62,7 @@ class TurnView(VerticalScroll, can_focus=True):
             if marks:
                 text.highlight_words(marks, mark_style)
             parts.append(text)
-        self.query_one("#turns-body", Static).update(Group(*parts))
+        self.query_one("#turns-body", Static).update(shown(Group(*parts)))
         self.scroll_home(animate=False)
 
     def clear(self, note: str) -> None:
