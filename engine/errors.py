@@ -91,3 +91,13 @@ class UsageError(AfinaError):
     """A command asked for something it cannot do as given (a missing target, a bad value)."""
 
     exit_code = 2
+
+
+class WorkspaceBusy(WorkspaceError):
+    """Another afina process held the workspace database for longer than a command waits;
+    the message says what it is doing where that process left a note (an import does)."""
+
+
+class WorkspaceDamaged(WorkspaceError):
+    """The workspace database is corrupt (a disk or copy went wrong); the hint says how to
+    recover what it still holds."""

@@ -8,6 +8,7 @@ flight). Two writers at once must both get through.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -105,3 +106,63 @@ def test_two_writers_at_once(db):
     expected = state_after(200)
     assert statuses(db, 1) == expected
     assert statuses(db, 1 + PAIRS) == expected
+
+
+def damaged_workspace(tmp_path: Path, monkeypatch, how: str) -> Path:
+    """A workspace with a few thousand conversations whose database file was then damaged:
+    its middle overwritten, the file cut in half, or its header wiped."""
+    from afina.tui.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "w"]) == 0
+    root = tmp_path / "w"
+    chat = [
+        {
+            "id": f"c{i}",
+            "conversations": [
+                {"from": "human", "value": f"pergunta {i} " * 20},
+                {"from": "gpt", "value": f"resposta {i} " * 20},
+            ],
+        }
+        for i in range(3000)
+    ]
+    (root / "chat.json").write_text(json.dumps(chat), encoding="utf-8")
+    (root / "more.json").write_text(json.dumps(chat[:1]).replace("pergunta", "outra"))
+    assert main(["-w", str(root), "import", str(root / "chat.json")]) == 0
+    db = root / ".afina" / "afina.db"
+    assert not db.with_name("afina.db-wal").exists()  # all of it is in the file itself
+    data = bytearray(db.read_bytes())
+    n = len(data)
+    if how == "middle":
+        data[n // 4 : 3 * n // 4] = b"\xff" * (3 * n // 4 - n // 4)
+    elif how == "truncated":
+        data = data[: n // 2]
+    else:
+        data[:100] = bytes(100)
+    db.write_bytes(bytes(data))
+    return root
+
+
+@pytest.mark.parametrize(
+    ("how", "said"),
+    [
+        ("middle", "database disk image is malformed"),
+        ("truncated", "database disk image is malformed"),
+        ("header", "file is not a database"),
+    ],
+)
+def test_a_damaged_database_says_how_to_recover(tmp_path, monkeypatch, capsys, how, said):
+    from afina.tui.cli import main
+
+    root = damaged_workspace(tmp_path, monkeypatch, how)
+    capsys.readouterr()
+    for command in (["stats"], ["conversations"], ["import", str(root / "more.json")]):
+        code = main(["-w", str(root), *command])
+        err = capsys.readouterr().err
+        assert code == 2, (command, err)
+        lines = err.strip().splitlines()
+        assert lines[0].startswith("error: ") and lines[0].endswith(
+            f"afina.db: the workspace database is damaged ({said})"
+        ), (command, err)
+        assert len(lines) == 2 and '.recover" | sqlite3' in lines[1], (command, err)
+        assert "importer" not in err and "bug" not in err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -216,3 +217,49 @@ def test_stopping_inside_one_long_chat_rolls_it_back(tmp_path):
         )
         assert [s.status for s in summaries] == ["stopped"]
         assert store.counts()["turns"] == 0
+
+
+def test_stopping_after_committed_batches_deletes_them(tmp_path, monkeypatch):
+    # Every batch of turns is committed (other commands get turns between them), hidden
+    # from readers while the file is incomplete; stopping deletes all of it.
+    from afina.engine.store import writer
+
+    monkeypatch.setattr(writer, "BATCH_SECONDS", 0.0)
+    ws, _ = init_workspace(tmp_path / "ws")
+    chat = tmp_path / "WhatsApp Chat with Ana.txt"
+    chat.write_text("".join(f"01/03/2024 10:00 - Ana: message {i}\n" for i in range(20_000)))
+    seen: list[tuple[int, dict[str, int]]] = []
+
+    def look_then_stop() -> bool:
+        with sqlite3.connect(ws.db_path) as raw, ws.open_store() as other:
+            seen.append((raw.execute("SELECT count(*) FROM turns").fetchone()[0], other.counts()))
+        return len(seen) > 3
+
+    with ws.open_store() as store:
+        summaries = import_candidates(
+            store, Sniffer().candidates([chat]), progress=Progress(should_stop=look_then_stop)
+        )
+        assert [s.status for s in summaries] == ["stopped"]
+        assert store.counts() == {"sources": 0, "conversations": 0, "turns": 0}
+    committed, counted = seen[-1]
+    assert committed >= 2 * 4096  # batches were committed before the stop ...
+    assert counted == {"sources": 0, "conversations": 0, "turns": 0}  # ... and never shown
+    with sqlite3.connect(ws.db_path) as raw:  # ... and the stop deleted them
+        assert raw.execute("SELECT count(*) FROM turns").fetchone()[0] == 0
+        assert raw.execute("SELECT count(*) FROM conversations").fetchone()[0] == 0
+        assert raw.execute("SELECT count(*) FROM sources").fetchone()[0] == 0
+
+
+def test_a_file_another_import_stored_meanwhile_is_unchanged(tmp_path, monkeypatch):
+    # The first look finds nothing; by the time this import inserts its source, another
+    # process has stored the same file: the unique key says so and it is "unchanged".
+    ws, _ = init_workspace(tmp_path / "ws")
+    a = tmp_path / "a.json"
+    a.write_text(sharegpt(2))
+    run(ws, a)
+    with ws.open_store() as store:
+        monkeypatch.setattr(store, "source_by_sha", lambda sha: None)
+        [s] = import_candidates(store, Sniffer().candidates([a]))
+        assert (s.status, s.source_id) == ("unchanged", 1)
+        assert s.reason.startswith("already imported as source 1")
+        assert store.counts() == {"sources": 1, "conversations": 2, "turns": 4}

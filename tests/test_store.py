@@ -5,7 +5,8 @@ import sqlite3
 import pytest
 
 from afina.engine.errors import NotFound, WorkspaceError
-from afina.engine.store import SCHEMA_VERSION, Store
+from afina.engine.store import SCHEMA_VERSION, SourceExists, Store, people, writer
+from afina.engine.store.schema import MIGRATIONS
 from afina.engine.types import Conversation, Turn
 
 
@@ -116,3 +117,81 @@ def test_same_line_in_different_places_without_timestamps(tmp_path):
         assert s.counts()["turns"] == 4
         add(s, "2", conv("c", "ok", "sure", "ok", "bye", "ok"))
         assert s.counts()["turns"] == 5
+
+
+def test_database_of_schema_3_migrates_and_keeps_what_it_held(tmp_path):
+    path = tmp_path / "a.db"
+    db = sqlite3.connect(path)
+    for script in MIGRATIONS[:3]:
+        db.executescript(script)
+    db.execute("PRAGMA user_version = 3")
+    db.execute(
+        "INSERT INTO sources (path, sha256, importer, imported_at, size, conversations, turns)"
+        " VALUES ('/x/1.json', '1', 'test', '2024-01-01', 1, 1, 1)"
+    )
+    db.execute(
+        "INSERT INTO conversations (source_id, importer, key, place) VALUES (1, 't', 'k', '$')"
+    )
+    db.execute(
+        "INSERT INTO turns (conversation_id, seq, minute, key, speaker, text, source_id, place)"
+        " VALUES (1, 0, 0, 7, 'a', 'oi', 1, 'line 1')"
+    )
+    db.commit()
+    db.close()
+    with Store(path) as s:
+        assert s.version == SCHEMA_VERSION == 4
+        assert s.counts() == {"sources": 1, "conversations": 1, "turns": 1}
+        assert s.source_by_sha("1") is not None
+        [t] = s.turns(1)
+        assert t.text == "oi"
+        complete, after = s._db.execute("SELECT complete, turns_after FROM sources").fetchone()
+        assert (complete, after) == (1, None)  # complete; no range of its turns to delete
+
+
+def test_a_source_written_in_batches_is_hidden_until_complete(tmp_path, monkeypatch):
+    monkeypatch.setattr(writer, "BATCH_SECONDS", 0.0)  # commit after every conversation
+    path = tmp_path / "a.db"
+    with Store(path) as s, Store(path) as reader:
+        add(s, "1", conv("old", "hi", "hello"))
+        with s.import_source("/x/2.json", "2", "test", 1) as w:
+            w.add_conversation(conv("new", "q", "a"))
+            w.add_conversation(conv("old", "hi", "hello", "later"))
+            w.add_conversation(Conversation("p", None, "$", [Turn("Zé", "sou o Zé", "1")]))
+            # committed, yet nothing of it shows: no source, conversation or turn
+            assert reader.counts() == {"sources": 1, "conversations": 1, "turns": 2}
+            assert [c.key for c in reader.conversations()] == ["old"]
+            assert reader.conversations()[0].turns == 2
+            assert [t.text for t in reader.turns(reader.conversations()[0].id)] == ["hi", "hello"]
+            assert reader.source_by_sha("2") is None
+            with pytest.raises(NotFound):
+                reader.source(2)
+            # nor in the workspace-wide reads the personal-data scrubber makes
+            assert sorted(people.speakers(reader)) == ["a", "b"]
+            assert list(people.texts_containing(reader, ["later", "sou"])) == []
+            assert len(list(people.texts_by_conversation(reader))) == 2
+        assert reader.counts() == {"sources": 2, "conversations": 3, "turns": 6}
+        assert reader.source(2).turns == 4
+        assert set(people.speakers(reader)) == {"a", "b", "Zé"}
+        assert list(people.texts_containing(reader, ["later", "sou"])) == ["later", "sou o Zé"]
+
+
+def test_a_source_written_in_batches_that_fails_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(writer, "BATCH_SECONDS", 0.0)
+    with Store(tmp_path / "a.db") as s:
+        add(s, "1", conv("old", "hi", "hello"))
+        with pytest.raises(RuntimeError), s.import_source("/x/2.json", "2", "test", 1) as w:
+            w.add_conversation(conv("new", "q", "a"))
+            w.add_conversation(conv("old", "hi", "hello", "later"))
+            raise RuntimeError("the importer broke")
+        assert s.counts() == {"sources": 1, "conversations": 1, "turns": 2}
+        raw = s._db.execute("SELECT count(*) FROM turns").fetchone()[0]
+        assert raw == 2 and s.integrity_check() == "ok"
+
+
+def test_the_same_content_stored_meanwhile_is_reported_not_a_constraint_error(tmp_path):
+    path = tmp_path / "a.db"
+    with Store(path) as a, Store(path) as b:
+        add(a, "1", conv("c", "x"))
+        with pytest.raises(SourceExists) as found, b.import_source("/y/1.json", "1", "test", 1):
+            pass
+        assert found.value.source.path == "/x/1.json"

@@ -19,6 +19,10 @@ from afina.engine.workspace import Workspace
 
 ImporterOptions = Mapping[str, Mapping[str, Any]]  # importer name -> its option values
 
+# An import waits longer than a command for its turn at the database: giving up half-way
+# through a big file throws away minutes of work, and nobody is waiting at a prompt for it.
+IMPORT_BUSY_SECONDS = 30.0
+
 
 def sniffer(ws: Workspace, importer: str | None = None) -> Sniffer:
     """What chooses an importer for each file (``importer`` forces one), with the
@@ -59,10 +63,14 @@ def import_files(
     extra: ImporterOptions | None = None,
     progress: Progress | None = None,
 ) -> Imported:
-    """Import each candidate (one transaction per file); ``extra``: importer options over
-    afina.toml's; ``progress``: the callbacks that draw progress and can stop the run."""
+    """Import each candidate (each file all or nothing); ``extra``: importer options over
+    afina.toml's; ``progress``: the callbacks that draw progress and can stop the run.
+
+    Raises :class:`~afina.engine.errors.WorkspaceBusy` or ``WorkspaceDamaged`` when the
+    database cannot be written; the files imported before stay."""
     options = importer_options(ws, extra)
     with ws.open_store() as store:
+        store.busy_seconds = IMPORT_BUSY_SECONDS
         summaries = import_candidates(store, candidates, options, progress)
         counts = store.counts()
     return Imported(summaries, counts)

@@ -1,7 +1,8 @@
-"""Import candidates into a workspace: one transaction per source, a summary per file.
+"""Import candidates into a workspace: each file all or nothing, a summary per file.
 
-A file that fails half-way leaves nothing behind (its transaction rolls back) and never
-touches what earlier files added. An importer bug becomes a refusal with a one-line reason;
+A file is written in batches that other commands can come between, but it stays hidden until
+its last batch; one that fails or is stopped half-way is deleted, and never touches what
+earlier files added. An importer bug becomes a refusal with a one-line reason;
 the traceback goes to ``.afina/logs/afina.log``, not to the person's terminal.
 """
 
@@ -11,13 +12,14 @@ import logging
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from pathlib import PurePath
 from typing import Any, Literal
 
-from afina.engine.errors import AfinaError, ParseError
+from afina.engine.errors import AfinaError, ParseError, WorkspaceError
 from afina.engine.ingest.discover import Candidate
 from afina.engine.ingest.inputs import InputFile
-from afina.engine.store import Stopped, Store
-from afina.engine.types import Conversation, Repair, Skip
+from afina.engine.store import SourceExists, Stopped, Store
+from afina.engine.types import Conversation, Repair, Skip, Source
 
 Status = Literal["imported", "unchanged", "skipped", "refused", "stopped"]
 STATUSES: tuple[Status, ...] = ("imported", "unchanged", "skipped", "refused", "stopped")
@@ -55,6 +57,9 @@ class Progress:
     # Polled between files and between batches of turns: a file stopped part-way rolls back
     # and is "stopped", even in the middle of a million-message chat.
     should_stop: Callable[[], bool] = lambda: False
+    # Called once when a file waits for another import to finish, with what that one said it
+    # is doing ("importing chats.zip (pid 12, started 12:03)").
+    on_wait: Callable[[str], None] = lambda holder: None
 
 
 def import_candidates(
@@ -97,37 +102,41 @@ def _import_one(
         return FileSummary(cand.display, "refused", importer.name, reason=str(e))
     known = store.source_by_sha(sha)
     if known is not None:
-        return FileSummary(
-            cand.display,
-            "unchanged",
-            importer.name,
-            known.id,
-            reason=f"already imported as source {known.id} ({known.path})",
-        )
+        return _unchanged(cand, importer.name, known)
     files = [cand.item] if isinstance(cand.item, InputFile) else cand.item.files()
     for f in files:
         f.progress = progress.on_bytes
+    notes: list[tuple[str, str]] = []
     try:
-        with store.transaction():
-            writer = store.begin_source(
+        # One import at a time writes (file by file), so two runs never mix their batches;
+        # the same file in both is found here by the second, once the first is done.
+        with store.importing_alone(
+            f"importing {PurePath(cand.display).name}", progress.should_stop, progress.on_wait
+        ):
+            known = store.source_by_sha(sha)
+            if known is not None:
+                return _unchanged(cand, importer.name, known)
+            with store.import_source(
                 cand.display, sha, importer.name, cand.item.size, progress.should_stop
-            )
-            notes: list[tuple[str, str]] = []
-            for item in importer.read(cand.item, resolved):
-                if isinstance(item, Conversation):
-                    writer.add_conversation(item)
-                elif isinstance(item, Skip):
-                    writer.note("skip", item.place, item.reason, item.count)
-                    if len(notes) < MAX_REASONS:
-                        times = f" ({item.count:,} times, first here)" if item.count > 1 else ""
-                        notes.append((item.place, item.reason + times))
-                elif isinstance(item, Repair):
-                    writer.note("repair", item.place, item.what, item.count)
-                    if len(notes) < MAX_REASONS:
-                        notes.append((item.place, f"{item.what} ({item.count})"))
-            writer.finish()
+            ) as writer:
+                for item in importer.read(cand.item, resolved):
+                    if isinstance(item, Conversation):
+                        writer.add_conversation(item)
+                    elif isinstance(item, Skip):
+                        writer.note("skip", item.place, item.reason, item.count)
+                        if len(notes) < MAX_REASONS:
+                            times = f" ({item.count:,} times, first here)" if item.count > 1 else ""
+                            notes.append((item.place, item.reason + times))
+                    elif isinstance(item, Repair):
+                        writer.note("repair", item.place, item.what, item.count)
+                        if len(notes) < MAX_REASONS:
+                            notes.append((item.place, f"{item.what} ({item.count})"))
+    except SourceExists as e:
+        return _unchanged(cand, importer.name, e.source)
     except Stopped:
         return FileSummary(cand.display, "stopped", importer.name, reason="stopped; nothing kept")
+    except WorkspaceError:
+        raise  # busy or damaged: the workspace, not this file, is the problem; the run ends
     except ParseError as e:
         return FileSummary(cand.display, "refused", importer.name, reason=str(e))
     except AfinaError as e:
@@ -159,6 +168,16 @@ def _import_one(
         writer.skipped,
         writer.repaired,
         notes=notes,
+    )
+
+
+def _unchanged(cand: Candidate, importer: str, known: Source) -> FileSummary:
+    return FileSummary(
+        cand.display,
+        "unchanged",
+        importer,
+        known.id,
+        reason=f"already imported as source {known.id} ({known.path})",
     )
 
 

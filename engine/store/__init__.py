@@ -7,6 +7,6 @@ takes a database from version ``i`` to ``i + 1``.
 
 from afina.engine.store.db import Store
 from afina.engine.store.schema import SCHEMA_VERSION
-from afina.engine.store.writer import SourceWriter, Stopped
+from afina.engine.store.writer import SourceExists, SourceWriter, Stopped
 
-__all__ = ["SCHEMA_VERSION", "SourceWriter", "Stopped", "Store"]
+__all__ = ["SCHEMA_VERSION", "SourceExists", "SourceWriter", "Stopped", "Store"]

@@ -18,3 +18,9 @@ def hash64(*parts: str) -> int:
 
 def json_or_none(value: object) -> str | None:
     return json.dumps(value, ensure_ascii=False, default=str) if value else None
+
+
+def like_escaped(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern written with ``ESCAPE '\\'``: a
+    person's ``a_b`` or ``100%`` means those characters, not LIKE's wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -4,31 +4,54 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from afina.engine.errors import NotFound, WorkspaceError
-from afina.engine.store.common import now
+from afina.engine.store.busy import ImportLock
+from afina.engine.store.connection import Connection, connect, is_busy
 from afina.engine.store.pairs import PairsMixin
 from afina.engine.store.schema import MIGRATIONS, SCHEMA_VERSION, statements
+from afina.engine.store.staging import HIDDEN, HIDDEN_TURNS, SOURCE_COLS, StagingMixin
 from afina.engine.store.votes import VotesMixin
-from afina.engine.store.writer import SourceWriter
 from afina.engine.types import ConversationInfo, Source, StoredTurn
 
+# How long a command waits for another one's write to end before it says the workspace is
+# busy. Imports commit about every half second, so a wait this long means a writer that
+# does not take turns (a huge bulk change, a stuck process).
+BUSY_SECONDS = 5.0
+# How often a waiting writer tries again. SQLite's own busy handler sleeps up to 100 ms
+# between tries and keeps missing the short gaps an import leaves between its batches.
+RETRY_SECONDS = 0.002
+# How long an import pauses between two batches: several of those tries fit in it.
+TURN_GAP_SECONDS = 0.01
 
-class Store(PairsMixin, VotesMixin):
-    def __init__(self, path: Path) -> None:
+
+class Store(StagingMixin, PairsMixin, VotesMixin):
+    _db: Connection
+
+    def __init__(self, path: Path, busy_seconds: float | None = None) -> None:
         self.path = path
+        self._busy_seconds = BUSY_SECONDS if busy_seconds is None else busy_seconds
+        self._lock = ImportLock(path)
         try:
-            self._db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self._db = connect(path, self._busy_seconds, self._lock.note)
+        except sqlite3.DatabaseError as e:
+            raise WorkspaceError(f"{path}: cannot open the workspace database ({e})") from e
+        try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA cache_size=-65536")
             self._migrate()
-        except sqlite3.DatabaseError as e:
-            raise WorkspaceError(f"{path}: cannot open the workspace database ({e})") from e
+            self.clean_abandoned()
+        except BaseException as e:
+            self._db.close()
+            if isinstance(e, sqlite3.DatabaseError):
+                raise WorkspaceError(f"{path}: cannot open the workspace database ({e})") from e
+            raise
 
     def close(self) -> None:
         self._db.close()
@@ -38,6 +61,16 @@ class Store(PairsMixin, VotesMixin):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @property
+    def busy_seconds(self) -> float:
+        """How long this store waits for another writer before :class:`WorkspaceBusy`."""
+        return self._busy_seconds
+
+    @busy_seconds.setter
+    def busy_seconds(self, seconds: float) -> None:
+        self._busy_seconds = seconds
+        self._raw(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
 
     # -- schema -------------------------------------------------------------------------
 
@@ -55,6 +88,8 @@ class Store(PairsMixin, VotesMixin):
             )
         for version in range(current, SCHEMA_VERSION):
             with self.transaction():
+                if self.version != version:
+                    continue  # another process migrated it while this one waited
                 for statement in statements(MIGRATIONS[version]):
                     self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version = {version + 1}")
@@ -62,60 +97,70 @@ class Store(PairsMixin, VotesMixin):
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception: all or nothing."""
-        self._db.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             yield
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._rollback()
             raise
         self._db.execute("COMMIT")
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE, tried every few milliseconds until the busy timeout."""
+        deadline = time.monotonic() + self._busy_seconds
+        self._raw("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    self._raw("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as e:
+                    if not is_busy(e) or time.monotonic() >= deadline:
+                        raise self._db.translate(e) from e
+                time.sleep(RETRY_SECONDS)
+        finally:
+            self._raw(f"PRAGMA busy_timeout = {int(self._busy_seconds * 1000)}")
+
+    def _rollback(self) -> None:
+        # A damaged or full database may have ended the transaction itself already; the
+        # error that did it is the one to report, not a failed ROLLBACK.
+        if self._db.in_transaction:
+            with suppress(sqlite3.Error):
+                self._raw("ROLLBACK")
+
+    def _raw(self, sql: str) -> None:
+        """A statement whose errors stay SQLite's, for the loops that handle them."""
+        sqlite3.Connection.execute(self._db, sql)
+
+    def _take_turns(self) -> None:
+        """Commit, let a waiting writer in, and begin again: an import's batch boundary."""
+        self._db.execute("COMMIT")
+        time.sleep(TURN_GAP_SECONDS)
+        self._begin()
 
     def integrity_check(self) -> str:
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
 
-    # -- writing an import ----------------------------------------------------------------
-
-    def source_by_sha(self, sha256: str) -> Source | None:
-        row = self._db.execute(f"SELECT {_SOURCE_COLS} FROM sources WHERE sha256 = ?", (sha256,))
-        found = row.fetchone()
-        return Source(*found) if found else None
-
-    def begin_source(
-        self,
-        path: str,
-        sha256: str,
-        importer: str,
-        size: int,
-        should_stop: Callable[[], bool] = lambda: False,
-    ) -> SourceWriter:
-        """Start recording a source; call inside :meth:`transaction` so a failure leaves nothing.
-
-        ``should_stop`` is polled between batches of turns; when it says yes the writer
-        raises :class:`Stopped`, and the transaction rolls the source back.
-        """
-        cur = self._db.execute(
-            "INSERT INTO sources (path, sha256, importer, imported_at, size)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (path, sha256, importer, now(), size),
-        )
-        assert cur.lastrowid is not None
-        return SourceWriter(self._db, cur.lastrowid, importer, sha256, should_stop)
-
-    # -- reading --------------------------------------------------------------------------
+    # -- reading ------------------------------------------------------------------------
+    # Every query below leaves out incomplete sources, their conversations and their turns
+    # (HIDDEN): an import still writing, or one that died and is not deleted yet.
 
     def counts(self) -> dict[str, int]:
         one = self._db.execute(
-            "SELECT (SELECT count(*) FROM sources), (SELECT count(*) FROM conversations),"
-            " (SELECT count(*) FROM turns)"
+            "SELECT (SELECT count(*) FROM sources WHERE complete = 1),"
+            f" (SELECT count(*) FROM conversations WHERE source_id NOT IN {HIDDEN}),"
+            f" (SELECT count(*) FROM turns) - {HIDDEN_TURNS}"
         ).fetchone()
         return {"sources": one[0], "conversations": one[1], "turns": one[2]}
 
     def sources(self) -> list[Source]:
-        rows = self._db.execute(f"SELECT {_SOURCE_COLS} FROM sources ORDER BY id")
+        rows = self._db.execute(f"SELECT {SOURCE_COLS} FROM sources WHERE complete = 1 ORDER BY id")
         return [Source(*r) for r in rows]
 
     def source(self, source_id: int) -> Source:
-        row = self._db.execute(f"SELECT {_SOURCE_COLS} FROM sources WHERE id = ?", (source_id,))
+        row = self._db.execute(
+            f"SELECT {SOURCE_COLS} FROM sources WHERE id = ? AND complete = 1", (source_id,)
+        )
         found = row.fetchone()
         if not found:
             raise NotFound(f"no source with id {source_id}", "see `afina sources`")
@@ -132,23 +177,18 @@ class Store(PairsMixin, VotesMixin):
     def conversations(
         self, source_id: int | None = None, limit: int = 1000, offset: int = 0
     ) -> list[ConversationInfo]:
-        where = "WHERE c.source_id = ?" if source_id is not None else ""
+        where = "AND c.source_id = ?" if source_id is not None else ""
         args: tuple[int, ...] = (source_id,) if source_id is not None else ()
         rows = self._db.execute(
-            f"""SELECT c.id, c.source_id, c.importer, c.key, c.title,
-                       count(t.id), min(t.ts), max(t.ts)
-                FROM conversations c LEFT JOIN turns t ON t.conversation_id = c.id
-                {where} GROUP BY c.id ORDER BY c.id LIMIT ? OFFSET ?""",
+            f"SELECT {_CONVERSATION_COLS} {_CONVERSATIONS} {where}"
+            " GROUP BY c.id ORDER BY c.id LIMIT ? OFFSET ?",
             (*args, limit, offset),
         )
         return [ConversationInfo(*r) for r in rows]
 
     def conversation(self, conversation_id: int) -> ConversationInfo:
         row = self._db.execute(
-            """SELECT c.id, c.source_id, c.importer, c.key, c.title,
-                      count(t.id), min(t.ts), max(t.ts)
-               FROM conversations c LEFT JOIN turns t ON t.conversation_id = c.id
-               WHERE c.id = ? GROUP BY c.id""",
+            f"SELECT {_CONVERSATION_COLS} {_CONVERSATIONS} AND c.id = ? GROUP BY c.id",
             (conversation_id,),
         ).fetchone()
         if not row:
@@ -162,7 +202,7 @@ class Store(PairsMixin, VotesMixin):
             """SELECT t.id, t.conversation_id, t.seq, t.speaker, t.role, t.text, t.ts,
                       t.reply_to, t.thread, t.alternatives, s.path, t.place
                FROM turns t JOIN sources s ON s.id = t.source_id
-               WHERE t.conversation_id = ? ORDER BY t.seq, t.id LIMIT ?""",
+               WHERE t.conversation_id = ? AND s.complete = 1 ORDER BY t.seq, t.id LIMIT ?""",
             (conversation_id, -1 if limit is None else limit),
         )
         return [
@@ -184,4 +224,13 @@ class Store(PairsMixin, VotesMixin):
         ]
 
 
-_SOURCE_COLS = "id, path, sha256, importer, imported_at, size, conversations, turns, skipped"
+_CONVERSATION_COLS = (
+    "c.id, c.source_id, c.importer, c.key, c.title, count(t.id), min(t.ts), max(t.ts)"
+)
+# A conversation of a complete source can still gain turns from an import in progress (a
+# later export of the same chat): those are left out of its count and times too.
+_CONVERSATIONS = (
+    "FROM conversations c LEFT JOIN turns t"
+    f" ON t.conversation_id = c.id AND t.source_id NOT IN {HIDDEN}"
+    f" WHERE c.source_id NOT IN {HIDDEN}"
+)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from afina.engine.errors import AfinaError, NotFound
-from afina.engine.store.common import hash64, now
+from afina.engine.store.common import hash64, like_escaped, now
 from afina.engine.types import PAIR_STATUSES, PairDraft, PairFilter, PairRow, RuleHit
 
 REVIEW_FIELDS = ("status", "prompt", "response", "tags", "note")
@@ -297,8 +297,8 @@ def _where(f: PairFilter) -> tuple[str, tuple[object, ...]]:
         clauses.append("s.status = ?")
         args.append(f.status)
     if f.tag is not None:
-        clauses.append("s.tags LIKE ?")
-        args.append(f"%,{f.tag},%")
+        clauses.append("s.tags LIKE ? ESCAPE '\\'")
+        args.append(f"%,{like_escaped(f.tag)},%")
     if f.conversation_id is not None:
         clauses.append("p.conversation_id = ?")
         args.append(f.conversation_id)
@@ -313,9 +313,10 @@ def _where(f: PairFilter) -> tuple[str, tuple[object, ...]]:
         args.append(f.split)
     if f.search:
         clauses.append(
-            "(coalesce(s.prompt, p.prompt) LIKE ? OR coalesce(s.response, p.response) LIKE ?)"
+            "(coalesce(s.prompt, p.prompt) LIKE ? ESCAPE '\\'"
+            " OR coalesce(s.response, p.response) LIKE ? ESCAPE '\\')"
         )
-        args.extend([f"%{f.search}%"] * 2)
+        args.extend([f"%{like_escaped(f.search)}%"] * 2)
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(args)
 
 

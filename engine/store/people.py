@@ -7,13 +7,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+# Turns of an import still writing (or of one that died) are no one's yet: see staging.py.
+from afina.engine.store.staging import HIDDEN
+
 if TYPE_CHECKING:
     from afina.engine.store.db import Store
 
 
 def speakers(store: Store) -> list[str]:
     """Every distinct speaker's display name in the workspace."""
-    rows = store._db.execute("SELECT DISTINCT speaker FROM turns WHERE speaker != ''")
+    rows = store._db.execute(
+        f"SELECT DISTINCT speaker FROM turns WHERE speaker != '' AND source_id NOT IN {HIDDEN}"
+    )
     return [r[0] for r in rows]
 
 
@@ -24,7 +29,10 @@ def texts_containing(store: Store, cues: Iterable[str]) -> Iterator[str]:
     if not cues:
         return
     where = " OR ".join("instr(lower(text), ?) > 0" for _ in cues)
-    yield from (r[0] for r in store._db.execute(f"SELECT text FROM turns WHERE {where}", cues))
+    rows = store._db.execute(
+        f"SELECT text FROM turns WHERE ({where}) AND source_id NOT IN {HIDDEN}", cues
+    )
+    yield from (r[0] for r in rows)
 
 
 def scrubbed_names(store: Store) -> list[str]:
@@ -40,4 +48,6 @@ def scrubbed_count(store: Store) -> int:
 
 def texts_by_conversation(store: Store) -> Iterator[tuple[int, str]]:
     """Every turn's text with its conversation, streamed."""
-    yield from store._db.execute("SELECT conversation_id, text FROM turns")
+    yield from store._db.execute(
+        f"SELECT conversation_id, text FROM turns WHERE source_id NOT IN {HIDDEN}"
+    )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from afina.engine.store.common import hash64, json_or_none
 from afina.engine.text import nfc
-from afina.engine.types import Conversation, Turn
+from afina.engine.types import Conversation, Source, Turn
 
 _BATCH = 4096
 # Skips and repairs are summarised by reason in the source row; only the first few of each
@@ -16,12 +17,30 @@ _BATCH = 4096
 MAX_NOTES_PER_SOURCE = 200
 
 
+# A writer in batches commits about this often, so a command waiting for the database
+# waits at most about this long for its turn.
+BATCH_SECONDS = 0.5
+
+
 class Stopped(Exception):
     """Raised by a SourceWriter when its ``should_stop`` says so, to roll the source back."""
 
 
+class SourceExists(Exception):
+    """A source with this content is in the store already (another import got there first)."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__(f"already imported as source {source.id}")
+        self.source = source
+
+
 class SourceWriter:
-    """Adds one source's conversations; the caller's transaction makes it all or nothing."""
+    """Adds one source's conversations, all or nothing.
+
+    Without ``take_turns`` the caller's transaction holds the whole source. With it the
+    writer calls it about every :data:`BATCH_SECONDS` (it commits and begins again) and the
+    source stays incomplete, hidden from every reader, until :meth:`finish`.
+    """
 
     def __init__(
         self,
@@ -30,12 +49,15 @@ class SourceWriter:
         importer: str,
         sha256: str,
         should_stop: Callable[[], bool],
+        take_turns: Callable[[], None] | None = None,
     ) -> None:
         self._db = db
         self.source_id = source_id
         self._importer = importer
         self._sha = sha256
         self._should_stop = should_stop
+        self._take_turns = take_turns
+        self._due = time.monotonic() + BATCH_SECONDS
         self.conversations = 0
         self.turns = 0
         self.duplicates = 0
@@ -81,10 +103,17 @@ class SourceWriter:
             n = db.total_changes - before
             added += n
             seen += len(plain) + len(full) - n
+            self._turn_due()
         self.conversations += 1
         self.turns += added
         self.duplicates += seen
+        self._turn_due()
         return added, seen
+
+    def _turn_due(self) -> None:
+        if self._take_turns is not None and time.monotonic() >= self._due:
+            self._take_turns()
+            self._due = time.monotonic() + BATCH_SECONDS
 
     def note(self, kind: str, place: str, message: str, count: int = 1) -> None:
         if kind == "skip":
@@ -100,9 +129,10 @@ class SourceWriter:
             )
 
     def finish(self) -> None:
+        """Record what the source added and make it visible (complete)."""
         self._db.execute(
             "UPDATE sources SET conversations = ?, turns = ?, duplicates = ?, skipped = ?,"
-            " repaired = ? WHERE id = ?",
+            " repaired = ?, complete = 1 WHERE id = ?",
             (
                 self.conversations,
                 self.turns,

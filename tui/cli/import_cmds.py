@@ -66,6 +66,9 @@ def import_cmd(
         progress = Progress(
             on_start=lambda path, size: bar.update(task, description=Path(path).name[:40]),
             on_bytes=lambda n: bar.advance(task, n),
+            on_wait=lambda holder: err.print(
+                f"waiting for another import to finish: {holder}", markup=False, soft_wrap=True
+            ),
         )
         imported = ingest.import_files(ws, candidates, parse_options(opts, fmt), progress)
     summaries, counts = imported.summaries, imported.counts
