@@ -263,3 +263,24 @@ def test_a_file_another_import_stored_meanwhile_is_unchanged(tmp_path, monkeypat
         assert (s.status, s.source_id) == ("unchanged", 1)
         assert s.reason.startswith("already imported as source 1")
         assert store.counts() == {"sources": 1, "conversations": 2, "turns": 4}
+
+
+def test_an_export_one_folder_down_does_not_hide_the_files_beside_it(tmp_path):
+    """A Slack export folder next to a WhatsApp chat and a ChatGPT export: each is found and
+    imported. The Slack importer used to claim the whole folder and leave the rest out."""
+    import json as _json
+
+    from afina.engine.ingest.discover import Sniffer
+
+    inbox = tmp_path / "exports"
+    (inbox / "slack" / "general").mkdir(parents=True)
+    (inbox / "slack" / "users.json").write_text(_json.dumps([{"id": "U1", "name": "ana"}]))
+    (inbox / "slack" / "channels.json").write_text(_json.dumps([{"id": "C1", "name": "general"}]))
+    day = [{"type": "message", "user": "U1", "ts": "1700000000.0001", "text": "oi"}]
+    (inbox / "slack" / "general" / "2023-11-14.json").write_text(_json.dumps(day))
+    (inbox / "chat.txt").write_text("12/03/2024, 10:01 - Ana: oi\n12/03/2024, 10:02 - Bia: olá\n")
+    found = {
+        (c.item.display.rsplit("/", 1)[-1], c.importer.name if c.importer else None)
+        for c in Sniffer().candidates([inbox])
+    }
+    assert found == {("slack", "slack"), ("chat.txt", "whatsapp")}

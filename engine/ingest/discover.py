@@ -128,7 +128,7 @@ class Sniffer:
         if problem is not None:
             yield Candidate(unopenable(path, problem), None, 0.0, True, problem, broken=True)
         elif stat.S_ISDIR(mode):
-            yield from self._tree(folder_tree(path), explicit=True)
+            yield from self._folder(path)
         elif zipfile.is_zipfile(path):
             try:
                 tree = zip_tree(path, display_path(path), self.max_member)
@@ -138,6 +138,42 @@ class Sniffer:
             yield from self._tree(tree, explicit=True)
         else:
             yield self._file(disk_file(path), explicit=True)
+
+    def _folder(self, path: Path) -> Iterator[Candidate]:
+        tree = folder_tree(path)
+        # An export one folder down beside other files ("exports/slack/" next to WhatsApp
+        # chats): the importer reads only that folder, so everything beside it is read on its
+        # own (another export included) instead of being silently left out.
+        while (inner := self._export_inside(path, tree)) is not None:
+            yield from self._tree(folder_tree(inner), explicit=False)
+            prefix = inner.name + "/"
+            tree = InputTree(
+                tree.display,
+                tree.name,
+                [f for f in tree.files() if not f.name.startswith(prefix)],
+                False,
+                [(f, why) for f, why in tree.passed if not (f.path and inner in f.path.parents)],
+            )
+        yield from self._tree(tree, explicit=True)
+
+    def _export_inside(self, path: Path, tree: InputTree) -> Path | None:
+        """The subfolder holding the export a tree importer found in ``tree``, when there are
+        other entries beside it; None when the export is the whole folder (or none is)."""
+        if self.forced is not None:
+            return None
+        importer, score = self.best(tree)
+        if importer is None:
+            return None
+        tops = {name.split("/", 1)[0] for name in tree.names()}
+        if len(tops) < 2:
+            return None
+        for top in sorted(tops):
+            sub = path / top
+            if sub.is_dir() and not sub.is_symlink():
+                found, found_score = self.best(folder_tree(sub))
+                if found is importer and found_score >= score:
+                    return sub
+        return None
 
     def _tree(self, tree: InputTree, explicit: bool) -> Iterator[Candidate]:
         for entry, why in tree.passed:

@@ -254,8 +254,11 @@ class ImportScreen(AfinaScreen):
         progress = ThrottledProgress(
             total, lambda done, of, current: self.post_message(ImportProgress(done, of, current))
         )
-        # Stopping rolls back the file being read (one transaction per file) and ends the run.
+        # Stopping deletes what the file being read had written and ends the run.
         callbacks = progress.callbacks(should_stop=lambda: worker.is_cancelled)
+        callbacks.on_wait = lambda holder: self.app.call_from_thread(
+            self.notify, f"Waiting for another import to finish: {holder}", timeout=10
+        )
         imported = ingest.import_files(self.ws, candidates, progress=callbacks)
         self.post_message(ImportFinished(imported.summaries, imported.counts))
 
