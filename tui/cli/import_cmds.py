@@ -81,6 +81,11 @@ def import_cmd(
                 "plugin_problems": sniffer.problems,
             }
         )
+    elif len(summaries) == 1 and summaries[0].status == "refused":
+        # One file, refused: the reason is the whole answer; a table of zeros and a line of
+        # totals would only bury it.
+        s = summaries[0]
+        out.print(f"refused {s.path}: {s.reason}", markup=False, highlight=False, soft_wrap=True)
     else:
         _print_summary(summaries, counts)
         for problem in sniffer.problems:
