@@ -93,6 +93,10 @@ def test_phrases_that_are_not_introductions(said: str) -> None:
         ("João da Silva Pereira veio ontem", ["João da Silva Pereira"]),
         ("Oi Maria Tudo bem?", []),  # a given name alone, then a sentence word: not a full name
         ("a Rosa claro é linda; a dona da loja", []),
+        (
+            "@Daniel Hey Daniel :blush: Hi Grace Clarke",
+            ["Grace Clarke"],
+        ),  # a greeting is no surname
     ],
 )
 def test_full_names_written_by_an_agent(text: str, names: list[str]) -> None:

@@ -19,7 +19,7 @@ ALLOW = ("Lumiar Fibra", "Lumiar Suporte")
 # Values by kind. Numbers are also looked for as their digits with any punctuation between.
 NUMBERS = {
     "cpf": ["123.456.789-09", "123 456 789 09"],
-    "cnpj": ["11.222.333/0001-81"],
+    "cnpj": ["11.222.333/0001-81", "11222333000181"],
     "phone": ["(48) 99999-1234", "+55 48 97777-6543", "48 98888-7777"],
     "card": ["4111 1111 1111 1111", "5555555555554444"],
     "cep": ["88015-100", "88020300"],
@@ -88,7 +88,7 @@ def slack_export(root: Path) -> Path:
         {"type": "message", "user": "U2", "ts": "1700000020.000100",
          "text": "Ivanilde, a Joana Prado e a Otília já relataram o mesmo; ligue (48) 99999-1234."},
         {"type": "message", "user": "U1", "ts": "1700000030.000100",
-         "text": "Pode mandar para maria.souza@gmail.com, ela é minha sócia."},
+         "text": "Pode mandar para maria.souza@gmail.com, ela é minha sócia (CNPJ 11222333000181)."},
         {"type": "message", "user": "U2", "ts": "1700000040.000100",
          "text": "Combinado, Ivanilde Rocha. Falo também com a Otília Ramalho."},
     ]  # fmt: skip

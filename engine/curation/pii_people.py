@@ -64,6 +64,8 @@ _NOT_SURNAMES = frozenset((
     "tudo", "bom", "boa", "obrigado", "obrigada", "por", "que", "como", "voce", "ola", "oi",
     "hello", "hi", "thanks", "thank", "the", "i", "and", "e", "ou", "or", "eu", "sim", "nao",
     "ok", "yes", "no", "aqui", "hoje", "amanha", "ontem", "dear", "prezado", "prezada",
+    "hey", "hiya", "yo", "opa", "valeu", "beleza", "please", "sorry", "welcome", "good",
+    "morning", "afternoon", "evening", "cc", "re", "fwd", "tchau", "bye", "abraco", "att",
 ))  # fmt: skip
 _PARTICLES = frozenset(("da", "de", "do", "das", "dos", "del", "van", "von", "di", "du"))
 # A name after one of these is a place named after someone ("Av. Afonso Pena", "Nossa Senhora
