@@ -39,7 +39,7 @@ finally:
     open(sys.argv[2], "w").write(peak)
 sys.exit(code)
 """
-LINE = "{d:02d}/{mo:02d}/2024, {h:02d}:{m:02d} - {who}: pergunta {n}: quanto custa o plano de 300 mega?\n"
+LINE = "{d:02d}/{mo:02d}/2024, {h:02d}:{m:02d} - {who}: pergunta {n}: quanto custa o plano?\n"
 
 
 def benign(path: Path, mb: int) -> None:
@@ -109,8 +109,18 @@ def run_import(workdir: Path, path: Path, *extra: str) -> tuple[int, float, floa
     peak = workdir / "peak.txt"
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-c", DRIVER, str(CAP), str(peak), "-w", str(ws), "import", str(path)]
-        + list(extra),
+        [
+            sys.executable,
+            "-c",
+            DRIVER,
+            str(CAP),
+            str(peak),
+            "-w",
+            str(ws),
+            "import",
+            str(path),
+            *extra,
+        ],
         capture_output=True,
         text=True,
         env={"COLUMNS": "400", "PATH": "/usr/bin:/bin", "AFINA_CACHE_DIR": str(workdir / "c")},

@@ -52,3 +52,18 @@ def test_results_section_is_replaced_not_duplicated(bench: ModuleType, tmp_path:
     text = results.read_text(encoding="utf-8")
     assert text.count(bench.SECTION) == 1
     assert "second" in text and "first" not in text and "kept" in text
+
+
+def test_hostile_inputs_benchmark_runs_a_refusal_and_a_baseline(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    hostile = importlib.import_module("hostile_inputs")
+    hostile.benign(tmp_path / "chat.txt", 1)
+    code, peak, _, said = hostile.run_import(tmp_path, tmp_path / "chat.txt")
+    assert code == 0 and peak > 0 and "1 imported" in said
+    hostile.yaml_aliases(tmp_path / "bomb.yml")
+    code, _, _, said = hostile.run_import(
+        tmp_path, tmp_path / "bomb.yml", "--format", "chatterbot-yaml"
+    )
+    assert code == 2 and "alias" in said

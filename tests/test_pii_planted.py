@@ -88,7 +88,7 @@ def slack_export(root: Path) -> Path:
         {"type": "message", "user": "U2", "ts": "1700000020.000100",
          "text": "Ivanilde, a Joana Prado e a Otília já relataram o mesmo; ligue (48) 99999-1234."},
         {"type": "message", "user": "U1", "ts": "1700000030.000100",
-         "text": "Pode mandar para maria.souza@gmail.com, ela é minha sócia (CNPJ 11222333000181)."},
+         "text": "Mande para maria.souza@gmail.com, ela é minha sócia (CNPJ 11222333000181)."},
         {"type": "message", "user": "U2", "ts": "1700000040.000100",
          "text": "Combinado, Ivanilde Rocha. Falo também com a Otília Ramalho."},
     ]  # fmt: skip
