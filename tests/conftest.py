@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from ssh_support import sshd  # noqa: F401  (the real-sshd fixture of the remote tests)
 from support import CHATLOGS
 
 
