@@ -127,7 +127,7 @@ def run_import(workdir: Path, path: Path, *extra: str) -> tuple[int, float, floa
     )
     seconds = time.perf_counter() - start
     last = (done.stdout + done.stderr).strip().splitlines()
-    said = last[0][:110] if len(last) == 1 else (last[-1][:110] if last else "")
+    said = last[0] if len(last) == 1 else (last[-1] if last else "")
     return done.returncode, int(peak.read_text()) / 1024, seconds, said
 
 
@@ -157,7 +157,7 @@ def main() -> None:
             size = path.stat().st_size / 1024**2
             print(
                 f"| {name} | {size:,.1f} MB | {code} | {peak:,.0f} MB | {seconds:.1f} s | "
-                f"{peak / base:.2f}x the benign peak | {said.replace('|', '/')} |"
+                f"{peak / base:.2f}x the benign peak | {said[:110].replace('|', '/')} |"
             )
 
 
