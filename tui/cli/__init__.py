@@ -53,6 +53,7 @@ def _register() -> None:
         index_cmds,
         model_cmds,
         pairs_cmds,
+        remote_cmds,
         train_cmds,
         vote_cmds,
         workspace_cmds,
@@ -69,6 +70,7 @@ def _register() -> None:
         chat_cmds,
         vote_cmds,
         eval_cmds,
+        remote_cmds,
     )
     for module in (*modules, demo_cmd):
         for command in module.COMMANDS:
