@@ -8,6 +8,7 @@ parse and check them the same way.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -141,10 +142,37 @@ def preflight(
     return report
 
 
-def start_training(ws: Workspace, request: TrainRequest = TrainRequest()) -> Started:
-    """Make a run and start its runner detached; it goes on when the caller ends."""
+def start_training(
+    ws: Workspace, request: TrainRequest = TrainRequest(), on: str | None = None
+) -> Started:
+    """Make a run and start its runner detached; it goes on when the caller ends. ``on``: the
+    name of a GPU box (``afina remote add``) to run it on, over SSH."""
+    if on is None:
+        run_dir, spec = create_run(ws, request)
+        return Started(run_dir, spec, jobs.start(run_dir))
+    from afina.engine.launch.remote.hosts import get_host, known_hosts_file
+    from afina.engine.launch.remote.ssh_launcher import SSHLauncher
+
+    launcher = SSHLauncher(get_host(ws.root, on), known_hosts_file(ws.root))
+    # The box is asked first (up? key? afina?), so a refusal makes no run at all.
+    launcher.check_ready()
     run_dir, spec = create_run(ws, request)
-    return Started(run_dir, spec, jobs.start(run_dir))
+    try:
+        pid = jobs.start(run_dir, launcher=launcher)
+    except BaseException:
+        # no half-started run: a run here that never started there would be listed for ever
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    return Started(run_dir, spec, pid)
+
+
+def pull_run(
+    ws: Workspace, run_id: str | None = None, with_checkpoints: bool = False
+) -> tuple[Path, list[str]]:
+    """Bring a remote run's adapter, metrics, events and log (and checkpoints) back into its
+    run folder here, verified by hash; returns the run folder and what came back."""
+    run_dir = jobs.find_run(ws, run_id)
+    return run_dir, jobs.pull(run_dir, with_checkpoints)
 
 
 def stop_run(ws: Workspace, run_id: str | None = None, now: bool = False) -> tuple[Path, str]:

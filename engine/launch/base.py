@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from afina.engine.config import TrainSettings
 
@@ -20,6 +20,21 @@ EVENTS_FILE = "events.jsonl"
 class Launcher(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
+
+    def record(self) -> dict[str, Any]:
+        """What launch.json keeps beside the launcher's name so :meth:`rebuild` can make the
+        same launcher again for the run (a remote one: its host). Never a secret."""
+        return {}
+
+    @classmethod
+    def rebuild(cls, record: dict[str, Any], run_dir: Path) -> Launcher:
+        """The launcher that started ``run_dir``, from what :meth:`record` kept."""
+        return cls()
+
+    def pull(self, run_dir: Path, names: list[str]) -> list[str]:
+        """Bring ``names`` (files or folders of the run) into ``run_dir`` from where the run
+        executes; returns those brought. A run on this machine is already here."""
+        return []
 
     def carry(self, settings: TrainSettings, source: Path, run_dir: Path) -> TrainSettings:
         """Copy into ``run_dir`` the files this launcher will need from outside it (paths in

@@ -9,6 +9,7 @@ executes, and how it is found alive or stopped, is its launcher's business
 from __future__ import annotations
 
 import dataclasses
+import functools
 import secrets
 import shutil
 import time
@@ -16,10 +17,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from afina.engine.config import TrainSettings
 from afina.engine.errors import NotFound, UsageError
+from afina.engine.launch.base import EVENTS_FILE, Launcher
 from afina.engine.launch.local import LOG_FILE as LOG_FILE  # the runner's output
 from afina.engine.launch.registry import (
     get_launcher,
@@ -27,6 +29,7 @@ from afina.engine.launch.registry import (
     record_launcher,
     recorded_launcher,
 )
+from afina.engine.launch.remote.ssh import HostKeyError, RemoteError
 from afina.engine.paths import write_atomic
 from afina.engine.training import checkpoints
 from afina.engine.training.events import parse_lines, read_events
@@ -34,6 +37,9 @@ from afina.engine.training.spec import SPEC_FILE, RunSpec, read_spec
 from afina.engine.training.trace import RunTrace, TraceBuilder
 from afina.engine.workspace import Workspace
 
+T = TypeVar("T")
+BACKOFF_MAX = 30.0  # seconds between tries to reach a run's host again, at most
+RECONNECTING = "reconnecting…"  # a followed run's message while its host is out of reach
 # A replay_data value with one of these endings means a file, never a Hugging Face dataset id.
 _DATA_SUFFIXES = (".jsonl", ".json")
 
@@ -118,11 +124,15 @@ def _carry_replay(ws: Workspace, settings: TrainSettings, data: Path) -> TrainSe
     return settings
 
 
-def start(run_dir: Path, resume: bool = False) -> int | str:
-    """Start the runner detached with the run's launcher (a resume: the one that started it);
-    returns its handle (a pid)."""
-    name = (recorded_launcher(run_dir) if resume else None) or read_spec(run_dir).settings.launcher
-    launcher = get_launcher(name)
+def start(run_dir: Path, resume: bool = False, launcher: Launcher | None = None) -> int | str:
+    """Start the runner detached with ``launcher`` (default: the spec's; a resume: the one
+    that started it); returns its handle (a pid)."""
+    if launcher is None:
+        launcher = (
+            launcher_for(run_dir)
+            if resume and recorded_launcher(run_dir)
+            else get_launcher(read_spec(run_dir).settings.launcher)
+        )
     record_launcher(run_dir, launcher)
     return launcher.start(run_dir, resume)
 
@@ -152,15 +162,28 @@ def runner_pid(run_dir: Path) -> int | None:
     return launcher_for(run_dir).alive(run_dir)
 
 
+def _observe(run_dir: Path) -> tuple[int | None, str]:
+    """The runner's pid, after bringing the run's events file up to date (a no-op for a run
+    on this machine); a host out of reach is said, not raised, so a list of runs still shows."""
+    launcher = launcher_for(run_dir)
+    try:
+        pid = launcher.alive(run_dir)
+        path = run_dir / EVENTS_FILE
+        launcher.follow(run_dir, path.stat().st_size if path.exists() else 0)
+    except RemoteError as e:
+        return None, e.message
+    return pid, ""
+
+
 def status(run_dir: Path) -> RunStatus:
     spec = read_spec(run_dir)
-    pid = runner_pid(run_dir)
+    pid, unreachable = _observe(run_dir)
     builder = TraceBuilder(spec)
     builder.feed(read_events(run_dir))
     t = builder.snapshot(pid, len(checkpoints.complete(run_dir)))
     return RunStatus(
         spec.id,
-        t.state,
+        "unreachable" if unreachable else t.state,
         t.method,
         t.base_model,
         spec.created,
@@ -170,18 +193,42 @@ def status(run_dir: Path) -> RunStatus:
         t.val_loss,
         t.eta_s,
         pid,
-        t.message or t.advice,
+        unreachable or t.message or t.advice,
         t.checkpoints,
     )
 
 
-def follow(run_dir: Path, offset: int = 0, poll: float = 0.5) -> Iterator[dict[str, Any] | None]:
+Retry = Callable[[RemoteError, float], object]
+
+
+def retrying(call: Callable[[], T], on_retry: Retry | None, sleep: float = 1.0) -> T:
+    """``call()``, tried again while the run's host is out of reach, after 1, 2, 4 ... up to
+    BACKOFF_MAX seconds, telling ``on_retry(error, delay)`` each time; without ``on_retry`` the
+    first error is raised. A changed host key is never retried: it is not a dropped link."""
+    while True:
+        try:
+            return call()
+        except HostKeyError:
+            raise
+        except RemoteError as e:
+            if on_retry is None:
+                raise
+            on_retry(e, sleep)
+            time.sleep(sleep)
+            sleep = min(sleep * 2, BACKOFF_MAX)
+
+
+def follow(
+    run_dir: Path, offset: int = 0, poll: float = 0.5, on_retry: Retry | None = None
+) -> Iterator[dict[str, Any] | None]:
     """The run's events as they are written, for ever, carried by the launcher that started
     it (so a run elsewhere streams the same way); yields None on each idle poll so callers can
-    check whether the runner still lives (a final event may be an older start's)."""
+    check whether the runner still lives (a final event may be an older start's). A dropped
+    link to a remote run is retried through ``on_retry`` (see :func:`retrying`) and the
+    events are caught up from ``offset``: the run goes on without us."""
     launcher = launcher_for(run_dir)
     while True:
-        chunk, offset = launcher.follow(run_dir, offset)
+        chunk, offset = retrying(functools.partial(launcher.follow, run_dir, offset), on_retry)
         events = parse_lines(chunk)
         yield from events
         if not events:
@@ -199,11 +246,26 @@ def tail(
     until its runner has ended or ``cancelled()`` says to stop. Runs in a worker thread."""
     builder = TraceBuilder(read_spec(run_dir))
     launcher = launcher_for(run_dir)
-    offset, last = 0, None
+    offset, last, delay = 0, None, 1.0
     while not cancelled():
         # The runner's life first, then its events: a runner found gone has written them all.
-        pid = launcher.alive(run_dir)
-        chunk, offset = launcher.follow(run_dir, offset)
+        try:
+            pid = launcher.alive(run_dir)
+            chunk, offset = launcher.follow(run_dir, offset)
+        except HostKeyError:
+            raise
+        except RemoteError as e:
+            # The link dropped; the run goes on there. Say so rather than freeze, and try
+            # again from the same offset.
+            seen = last or builder.snapshot(None, 0)
+            note = dataclasses.replace(seen, message=f"{RECONNECTING} ({e.message})")
+            if note != last:
+                post(note)
+                last = note
+            time.sleep(delay)
+            delay = min(delay * 2, BACKOFF_MAX)
+            continue
+        delay = 1.0
         builder.feed(parse_lines(chunk))
         trace = builder.snapshot(pid, len(checkpoints.complete(run_dir)))
         if trace != last:
@@ -246,6 +308,25 @@ def stop(run_dir: Path, wait: float = 60.0, force: bool = False) -> str:
     Returns the run's state after."""
     launcher_for(run_dir).stop(run_dir, wait, force)
     return status(run_dir).state
+
+
+def pull(run_dir: Path, with_checkpoints: bool = False) -> list[str]:
+    """Bring a run's results from where it ran into its folder here (adapter, metrics, events,
+    log; its checkpoints too with ``with_checkpoints``), each file checked by hash and put in
+    place whole; returns what was brought (nothing for a run on this machine)."""
+    from afina.engine.training.runner import METRICS_FILE
+
+    launcher = launcher_for(run_dir)
+    pid = launcher.alive(run_dir)
+    if pid is not None:
+        raise UsageError(
+            f"run {run_dir.name} is still running (pid {pid})",
+            f"wait for it (`afina jobs attach {run_dir.name}` pulls when it ends) or stop it",
+        )
+    names = [checkpoints.FINAL, METRICS_FILE, EVENTS_FILE, LOG_FILE]
+    if with_checkpoints:
+        names.append(checkpoints.CHECKPOINTS)
+    return launcher.pull(run_dir, names)
 
 
 def resume(run_dir: Path) -> int | str:

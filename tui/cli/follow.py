@@ -13,9 +13,15 @@ from typing import Any
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from afina.engine.launch.remote.ssh import RemoteError
 from afina.engine.training.events import FINAL, last_start_offset
-from afina.engine.training.jobs import follow, runner_pid
+from afina.engine.training.jobs import RECONNECTING, follow, retrying, runner_pid
 from afina.tui.cli.output import err, out
+
+
+def _reconnecting(e: RemoteError, delay: float) -> None:
+    """A remote run's link dropped: say so and wait; the run goes on there."""
+    err.print(f"{RECONNECTING} {e.message} (again in {delay:.0f} s)", markup=False)
 
 
 def _describe(e: dict[str, Any], val: float | None) -> str:
@@ -31,9 +37,10 @@ def _events(run_dir: Path, offset: int | None) -> Any:
     """The current attempt's events until its runner has ended; then the final event, or
     None if the runner died without one."""
     final = None
-    for e in follow(run_dir, offset=last_start_offset(run_dir) if offset is None else offset):
+    start = last_start_offset(run_dir) if offset is None else offset
+    for e in follow(run_dir, offset=start, on_retry=_reconnecting):
         if e is None:
-            if runner_pid(run_dir) is None:
+            if retrying(lambda: runner_pid(run_dir), _reconnecting) is None:
                 return final
             continue
         if e["type"] == "started":

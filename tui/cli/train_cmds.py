@@ -50,6 +50,9 @@ def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
 @click.option("--option", "options", multiple=True, metavar="KEY=VALUE", help="A method option.")
 @click.option("--dry-run", is_flag=True, help="Preflight: measure a few steps, start nothing.")
 @click.option("--follow", "-f", is_flag=True, help="Follow the run after starting it.")
+@click.option(
+    "--on", "on", default=None, metavar="NAME", help="Train on a GPU box (`afina remote add`)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def train_cmd(
@@ -60,6 +63,7 @@ def train_cmd(
     options: tuple[str, ...],
     dry_run: bool,
     follow: bool,
+    on: str | None,
     as_json: bool,
 ) -> None:
     """Fine-tune the base model on the accepted pairs, in a background job."""
@@ -72,14 +76,17 @@ def train_cmd(
     if dry_run:
         _dry_run(ws, request, as_json)
         return
-    started = train.start_training(ws, request)
+    if dry_run and on:
+        raise click.UsageError("--dry-run measures on this machine; leave out --on")
+    started = train.start_training(ws, request, on=on)
     run_dir, spec, pid = started.run_dir, started.spec, started.pid
     if as_json and not follow:
-        emit_json({"run": spec.id, "path": str(run_dir), "pid": pid})
+        emit_json({"run": spec.id, "path": str(run_dir), "pid": pid, "host": on})
         return
     if not as_json:
+        where = f" on {on}" if on else ""
         out.print(
-            f"Started run {spec.id} (pid {pid}): {spec.examples} training pairs, "
+            f"Started run {spec.id}{where} (pid {pid}): {spec.examples} training pairs, "
             f"{spec.settings.method} on {spec.settings.base_model}"
         )
         out.print(
@@ -88,7 +95,20 @@ def train_cmd(
             markup=True,
         )
     if follow:
-        _report_end(follow_run(run_dir, as_json), run_dir, as_json)
+        _report_end(_follow_and_pull(run_dir, as_json), run_dir, as_json)
+
+
+def _follow_and_pull(
+    run_dir: Path, as_json: bool, offset: int | None = None
+) -> dict[str, Any] | None:
+    """Follow the run; once it has ended, bring back what a remote one made (a local run is
+    here already: nothing to do)."""
+    final = follow_run(run_dir, as_json, offset=offset)
+    if final is not None:
+        pulled = jobs.pull(run_dir)
+        if pulled and not as_json:
+            err.print(f"pulled {', '.join(pulled)} into {run_dir} (sha256 checked)", markup=False)
+    return final
 
 
 def _dry_run(ws: Any, request: train.TrainRequest, as_json: bool) -> None:
@@ -209,7 +229,23 @@ def attach_cmd(ctx: click.Context, run_id: str | None, as_json: bool) -> None:
     st = jobs.status(run_dir)
     if st.state not in ("running", "starting") and not as_json:
         out.print(f"run {st.id} is {st.state} at step {st.step}/{st.total}. {st.message}")
-    _report_end(follow_run(run_dir, as_json), run_dir, as_json)
+    _report_end(_follow_and_pull(run_dir, as_json), run_dir, as_json)
+
+
+@jobs_group.command("pull")
+@click.argument("run_id", required=False)
+@click.option("--checkpoints", "with_checkpoints", is_flag=True, help="Its checkpoints too.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def pull_cmd(ctx: click.Context, run_id: str | None, with_checkpoints: bool, as_json: bool) -> None:
+    """Bring a remote run's adapter, metrics and curves back here, checked by hash."""
+    run_dir, pulled = train.pull_run(get_workspace(ctx), run_id, with_checkpoints)
+    if as_json:
+        emit_json({"run": run_dir.name, "pulled": pulled})
+    elif pulled:
+        out.print(f"run {run_dir.name}: pulled {', '.join(pulled)} (sha256 checked)")
+    else:
+        out.print(f"run {run_dir.name} ran on this machine: nothing to pull")
 
 
 @jobs_group.command("stop")
@@ -247,7 +283,7 @@ def resume_cmd(ctx: click.Context, run_id: str | None, follow: bool, as_json: bo
         where = f"from {latest.name}" if latest else "from the start (no complete checkpoint)"
         out.print(f"Resumed run {run_dir.name} {where} (pid {pid})")
     if follow:
-        _report_end(follow_run(run_dir, as_json, offset=offset), run_dir, as_json)
+        _report_end(_follow_and_pull(run_dir, as_json, offset=offset), run_dir, as_json)
 
 
 @jobs_group.command("curves")

@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import ProgressBar, Static
 
+from afina.engine.training.jobs import RECONNECTING
 from afina.engine.training.trace import RunTrace
 from afina.tui.widgets.loss_chart import LossChart
 from afina.tui.widgets.printable import shown
@@ -68,6 +69,8 @@ def stats_text(t: RunTrace) -> Text:
 
 
 def advice_text(t: RunTrace) -> Text:
+    if t.message.startswith(RECONNECTING):  # a remote run's link dropped; the run goes on
+        return Text.assemble((f"{RECONNECTING} ", "bold yellow"), t.message[len(RECONNECTING) :])
     if t.state == "failed" and t.message:
         return Text.assemble(("failed: ", "bold red"), t.message)
     if t.state in ("stopped", "interrupted"):
