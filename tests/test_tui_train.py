@@ -414,6 +414,37 @@ async def test_a_failing_launch_is_a_notification(
         assert any("no accepted pairs" in n.message for n in app._notifications)
 
 
+async def test_a_gpu_box_can_be_chosen_to_run_on(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The boxes `afina remote add` saved are offered under "run on", and the launch goes
+    to the one chosen (the SSH path itself is tested against a real sshd elsewhere)."""
+    from textual.widgets import Select
+
+    from afina.engine.actions import train as train_action
+    from afina.engine.launch.remote.hosts import save_host
+    from afina.engine.launch.remote.ssh import Host
+
+    save_host(ws.root, Host("gpu", "me@gpu.example.org"))
+    asked: list[str | None] = []
+
+    def start_training(workspace: Workspace, request: Any, on: str | None = None) -> Any:
+        asked.append(on)
+        raise UsageError("stop here", None)
+
+    monkeypatch.setattr(train_action, "start_training", start_training)
+    app = AfinaApp(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_train(pilot)
+        where = app.screen.query_one("#form-where", Select)
+        assert [str(o[0]) for o in where._options] == ["this machine", "gpu (me@gpu.example.org)"]
+        where.value = "gpu"
+        await pilot.pause()
+        await pilot.click("#launch-button")
+        await settle(pilot)
+    assert asked == ["gpu"]
+
+
 # -- snapshot ---------------------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from textual.worker import Worker, get_current_worker
 
 from afina.engine.actions import train
 from afina.engine.errors import AfinaError
+from afina.engine.launch.remote.hosts import load_hosts
 from afina.engine.plugins import Plugin, list_plugins, load_plugin
 from afina.engine.training import jobs
 from afina.engine.training.jobs import RunStatus, tail
@@ -77,6 +78,7 @@ class TrainScreen(AfinaScreen):
                 self._methods,
                 id="train-form",
                 given=self.ws.config.train_keys,
+                hosts=[(h.name, h.destination) for h in load_hosts(self.ws.root).values()],
             )
             with Vertical(id="train-right"):
                 yield Label("Runs", id="runs-title", classes="pane-title")
@@ -153,10 +155,11 @@ class TrainScreen(AfinaScreen):
     @work(
         thread=True, exclusive=True, exit_on_error=False, group="train-launch", description="Launch"
     )
-    def _launch(self, request: train.TrainRequest) -> None:
-        started = train.start_training(self.ws, request)
+    def _launch(self, request: train.TrainRequest, on: str | None) -> None:
+        started = train.start_training(self.ws, request, on=on)
         spec = started.spec
-        note = f"Started run {spec.id} (pid {started.pid}) on {spec.examples} training pairs."
+        where = f" on {on}" if on else ""
+        note = f"Started run {spec.id}{where} (pid {started.pid}) on {spec.examples} pairs."
         self.post_message(RunChanged(spec.id, note, follow=True))
 
     @work(
@@ -282,7 +285,7 @@ class TrainScreen(AfinaScreen):
         request = self._form_request()
         if request is not None:
             self.notify("Preparing the run's data and starting it…", timeout=3)
-            self._launch(request)
+            self._launch(request, self.query_one(TrainForm).where)
 
     def action_preflight(self) -> None:
         request = self._form_request()

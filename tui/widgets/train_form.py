@@ -75,8 +75,10 @@ class TrainForm(VerticalScroll):
         *,
         id: str,
         given: frozenset[str] = frozenset(CHOSEN),
+        hosts: Sequence[tuple[str, str]] = (),
     ) -> None:
         super().__init__(id=id)
+        self._hosts = list(hosts)  # (name, destination) of the GPU boxes `afina remote add` knows
         self._settings = settings
         # Settings afina.toml leaves out start empty: the run gets the recommended value.
         self._auto = {k for k in CHOSEN if k not in given}
@@ -96,6 +98,19 @@ class TrainForm(VerticalScroll):
                 id="form-method",
             )
         self._help["form-method"] = METHOD_HELP
+        with Horizontal(classes="form-row"):
+            yield Label("run on", classes="form-label")
+            yield Select(
+                [("this machine", "")] + [(f"{n} ({d})", n) for n, d in self._hosts],
+                value="",
+                allow_blank=False,
+                compact=True,
+                id="form-where",
+            )
+        self._help["form-where"] = (
+            "Where the run trains: here, or on a GPU box added with `afina remote add` (its "
+            "progress shows here as for a local run; the adapter comes back when it ends)."
+        )
         for name, help_text in COMMON:
             value = getattr(self._settings, name)
             auto = name in self._auto
@@ -131,6 +146,11 @@ class TrainForm(VerticalScroll):
     @property
     def method(self) -> str:
         return str(self.query_one("#form-method", Select).value)
+
+    @property
+    def where(self) -> str | None:
+        """The GPU box chosen to run on, or None for this machine."""
+        return str(self.query_one("#form-where", Select).value) or None
 
     def overrides(self) -> list[str]:
         """The filled-in common fields as ``KEY=VALUE``, over the workspace's [train]
