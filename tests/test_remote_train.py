@@ -176,3 +176,27 @@ def test_a_failed_push_leaves_no_run(curated_ws, tiny_model, sshd, tmp_path, cap
     assert main(args) == 2
     assert "making the run folder failed" in capsys.readouterr().err
     assert not list((ws.root / "runs").glob("*/spec.toml"))
+
+
+def test_a_start_that_fails_after_the_push_leaves_nothing_here_or_there(
+    curated_ws, tiny_model, sshd, tmp_path, capsys, monkeypatch
+):
+    from afina.engine.launch.remote.ssh import RemoteError
+    from afina.engine.launch.remote.ssh_launcher import SSHLauncher
+
+    ws = curated_ws
+    _box(ws, tmp_path)
+    real_check = SSHLauncher._check
+
+    def failing_start(self, command, run_dir, *args, **kw):
+        if command == "start":  # the push went through; the runner does not start
+            raise RemoteError("gpubox: start failed on the box: out of memory")
+        return real_check(self, command, run_dir, *args, **kw)
+
+    monkeypatch.setattr(SSHLauncher, "_check", failing_start)
+    args = ["-w", str(ws.root), "train", "--on", "gpubox", "--base-model", str(tiny_model)]
+    assert main(args) == 2
+    assert "out of memory" in capsys.readouterr().err
+    assert not list((ws.root / "runs").glob("*/spec.toml"))
+    box_runs = tmp_path / "box" / "runs"
+    assert box_runs.is_dir() and not any(box_runs.iterdir())  # pushed, then removed there

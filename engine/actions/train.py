@@ -160,7 +160,9 @@ def start_training(
     try:
         pid = jobs.start(run_dir, launcher=launcher)
     except BaseException:
-        # no half-started run: a run here that never started there would be listed for ever
+        # no half-started run: a run here that never started there would be listed for ever,
+        # and its pushed folder there would only take disk
+        launcher.discard(run_dir)
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
     return Started(run_dir, spec, pid)

@@ -108,6 +108,12 @@ class SSHLauncher(Launcher):
         if done.returncode != 0:
             raise self._failure(done, "checking afina")
 
+    def discard(self, run_dir: Path) -> None:
+        """Remove what a start that failed after its push left on the box. Best effort: the
+        link may be what failed, and a stale folder there harms nothing but disk."""
+        with contextlib.suppress(RemoteError, OSError, subprocess.SubprocessError):
+            self.ssh.run(["rm", "-rf", "--", self.remote_dir(run_dir)], timeout=60)
+
     def start(self, run_dir: Path, resume: bool = False) -> int:
         remote = self.remote_dir(run_dir)
         names = [n for n in PUSHED if (run_dir / n).exists()]
