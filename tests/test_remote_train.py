@@ -200,3 +200,38 @@ def test_a_start_that_fails_after_the_push_leaves_nothing_here_or_there(
     assert not list((ws.root / "runs").glob("*/spec.toml"))
     box_runs = tmp_path / "box" / "runs"
     assert box_runs.is_dir() and not any(box_runs.iterdir())  # pushed, then removed there
+
+
+def test_a_few_steps_of_the_real_embedded_model_on_the_box(curated_ws, sshd, tmp_path, capsys):
+    """The workspace default (SmolLM2-135M-Instruct, no model named) trained on the box, and
+    its adapter pulled back. ssh carries no environment, so the box's Python is a wrapper that
+    uses this test's cache, as `afina remote setup --no-venv` writes one."""
+    import os
+    import shlex
+
+    from afina.engine.models import DEFAULT_BASE, find
+    from afina.engine.paths import cache_dir
+
+    assert find(DEFAULT_BASE).ready  # converted once into the test cache
+    wrapper = tmp_path / "box" / "bin" / "python"
+    wrapper.parent.mkdir(parents=True)
+    wrapper.write_text(
+        "#!/bin/sh\n"
+        f"AFINA_CACHE_DIR={shlex.quote(str(cache_dir()))} HF_HUB_OFFLINE=1 "
+        f'TRANSFORMERS_OFFLINE=1 exec {shlex.quote(sys.executable)} "$@"\n'
+    )
+    os.chmod(wrapper, 0o755)
+    ws = curated_ws
+    _box(ws, tmp_path, python=str(wrapper))
+    sets = ("max_steps=2", "max_length=192", "eval_every=2", "checkpoint_every=0")
+    started = train.start_training(ws, train.TrainRequest(overrides=sets), on="gpubox")
+    run_dir = started.run_dir
+    assert main(["-w", str(ws.root), "jobs", "attach", run_dir.name]) == 0
+    assert "pulled final" in capsys.readouterr().err
+    events = read_events(run_dir)
+    assert events[-1]["type"] == "finished", (run_dir / "runner.log").read_text()[-2000:]
+    (ready,) = [e for e in events if e["type"] == "ready"]
+    assert ready["total_params"] > 100_000_000  # the real model, not the tiny one
+    steps = [e for e in events if e["type"] == "step"]
+    assert len(steps) == 2 and all(0 < e["loss"] < 10 for e in steps)
+    assert (run_dir / "final" / "adapter_model.safetensors").stat().st_size > 0
