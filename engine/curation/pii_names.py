@@ -156,7 +156,7 @@ _NOT_NAMES = frozenset((
     "e", "mas", "and", "but", "que", "queria", "quero", "gostaria", "preciso", "tudo", "bem",
     "obrigado", "obrigada", "boa", "bom", "tarde", "dia", "noite", "sou", "estou", "to", "tô",
     "moro", "tenho", "aqui", "vou", "vim", "falo", "sobre", "com", "para", "pra", "pelo",
-    "pela", "na", "no", "em", "i", "from", "and", "i'm", "im", "cliente", "customer", "ok",
+    "pela", "na", "no", "em", "i", "from", "i'm", "im", "cliente", "customer", "ok",
 ))  # fmt: skip
 _MAX_LOWER_WORDS = 3
 
